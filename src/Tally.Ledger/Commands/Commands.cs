@@ -1,0 +1,125 @@
+using System.Text.Json.Serialization;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Model;
+
+namespace Tally.Ledger.Commands;
+
+/// <summary>
+/// One ledger mutation. Commands carry exact minor-unit amounts; the HTTP edge converts JSON
+/// decimals with the unit's precision before building them. Serializable, so a request's
+/// fingerprint (for idempotency) is the hash of its JSON.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(EnsureAccount), "ensure")]
+[JsonDerivedType(typeof(Grant), "grant")]
+[JsonDerivedType(typeof(Charge), "charge")]
+[JsonDerivedType(typeof(Reserve), "reserve")]
+[JsonDerivedType(typeof(Capture), "capture")]
+[JsonDerivedType(typeof(Release), "release")]
+[JsonDerivedType(typeof(Reverse), "reverse")]
+[JsonDerivedType(typeof(Adjust), "adjust")]
+[JsonDerivedType(typeof(Transfer), "transfer")]
+[JsonDerivedType(typeof(SetFrozen), "freeze")]
+[JsonDerivedType(typeof(Sweep), "sweep")]
+public abstract record LedgerCommand;
+
+/// <summary>A settable field: <c>IsSet</c> distinguishes "leave alone" from "set to null".</summary>
+public readonly record struct Patch<T>(bool IsSet, T Value);
+
+/// <summary>Builds <see cref="Patch{T}"/> values.</summary>
+public static class Patch
+{
+    public static Patch<T> To<T>(T value) => new(true, value);
+}
+
+/// <summary>Create the account if missing (with the signup grant, once) and apply the given fields.</summary>
+public sealed record EnsureAccount(
+    string Account,
+    string? Tier = null,
+    long? OverdraftLimit = null,
+    Patch<long?> LowBalanceThreshold = default,
+    string? Metadata = null) : LedgerCommand;
+
+/// <summary>Add a lot of credits.</summary>
+public sealed record Grant(
+    string Account,
+    Credits Amount,
+    string Unit = UnitInfo.DefaultKey,
+    LotSource Source = LotSource.Admin,
+    int Priority = Grant.DefaultPriority,
+    DateTimeOffset? EffectiveAt = null,
+    DateTimeOffset? ExpiresAt = null,
+    IReadOnlyList<string>? Features = null,
+    string? Reference = null,
+    string? Description = null,
+    string? Metadata = null) : LedgerCommand
+{
+    public const int DefaultPriority = 100;
+    public const int MaxPriority = 1000;
+}
+
+/// <summary>
+/// What something costs: an explicit <c>Amount</c> in <c>Unit</c>, or <c>Quantity</c> uses of a
+/// catalog <c>Feature</c> (the unit is then the feature's, and the amount is rounded up).
+/// </summary>
+public sealed record Price(Credits? Amount = null, string? Feature = null, Micros? Quantity = null, string? Unit = null)
+{
+    public static Price Of(Credits amount, string unit = UnitInfo.DefaultKey) => new(amount, null, null, unit);
+
+    public static Price OfFeature(string feature, Micros? quantity = null) => new(null, feature, quantity);
+}
+
+/// <summary>Spend credits now, burning lots in order.</summary>
+public sealed record Charge(
+    string Account,
+    Price Price,
+    string? Description = null,
+    string? Reference = null,
+    string? Metadata = null) : LedgerCommand;
+
+/// <summary>Make credits unavailable until the hold is captured, released or expires.</summary>
+public sealed record Reserve(
+    string Account,
+    Price Price,
+    int TtlSeconds = Reserve.DefaultTtlSeconds,
+    string? Description = null) : LedgerCommand
+{
+    public const int DefaultTtlSeconds = 300;
+    public const int MaxTtlSeconds = 86_400;
+}
+
+/// <summary>Charge up to the held amount (default all) and return the rest.</summary>
+public sealed record Capture(Guid HoldId, Credits? Amount = null) : LedgerCommand;
+
+/// <summary>Return all held credits.</summary>
+public sealed record Release(Guid HoldId) : LedgerCommand;
+
+/// <summary>Undo a charge or capture, fully (default: what is left of it) or partly.</summary>
+public sealed record Reverse(Guid EntryId, Credits? Amount = null, string? Reason = null) : LedgerCommand;
+
+/// <summary>An admin's signed correction; the reason is mandatory.</summary>
+public sealed record Adjust(string Account, Credits Amount, string Reason, string Unit = UnitInfo.DefaultKey) : LedgerCommand;
+
+/// <summary>Move credits between two accounts atomically.</summary>
+public sealed record Transfer(
+    string From,
+    string To,
+    Credits Amount,
+    string Unit = UnitInfo.DefaultKey,
+    string? Description = null) : LedgerCommand;
+
+/// <summary>Freeze (or unfreeze) an account: a frozen account refuses charges, new holds and transfers out.</summary>
+public sealed record SetFrozen(string Account, bool Frozen, string? Reason = null) : LedgerCommand;
+
+/// <summary>Write off expired lot remainders and release expired holds of one account.</summary>
+public sealed record Sweep(string Account) : LedgerCommand;
+
+/// <summary>How a multi-command request treats a failing command.</summary>
+public enum BatchMode
+{
+    /// <summary>All commands or none.</summary>
+    Atomic,
+
+    /// <summary>Each command succeeds or fails on its own.</summary>
+    Independent,
+}

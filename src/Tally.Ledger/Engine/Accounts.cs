@@ -1,0 +1,177 @@
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Engine;
+
+/// <summary>Finding, creating and configuring accounts.</summary>
+internal static class Accounts
+{
+    /// <summary>
+    /// The locked account, or a new one when <paramref name="create"/> allows: a new account gets
+    /// the signup grant here, in the transaction that inserts it, so it is given exactly once.
+    /// </summary>
+    public static AccountRow? Resolve(CommandContext ctx, string externalId, bool create, out bool created)
+    {
+        created = false;
+        if (ctx.Snapshot.Accounts.TryGetValue(externalId, out var account))
+        {
+            return account;
+        }
+
+        if (!create)
+        {
+            return null;
+        }
+
+        account = new AccountRow
+        {
+            Id = ctx.NewId(),
+            ExternalId = externalId,
+            CreatedAt = ctx.Now,
+            UpdatedAt = ctx.Now,
+            IsNew = true,
+        };
+        ctx.Snapshot.Add(account);
+        created = true;
+        var unit = ctx.Unit(Amounts.UnitInfo.DefaultKey);
+        if (ctx.Options.InitialAmount > 0)
+        {
+            var amount = unit.FromWhole(ctx.Options.InitialAmount);
+            var entryId = ctx.NewId();
+            var lot = Lots.Credit(ctx, account, unit.Key, amount, new LotTerms(LotSource.Signup), entryId);
+            Journal.Append(ctx, account, entryId, EntryType.Grant, unit.Key, amount, new EntryDetails
+            {
+                Description = "signup grant",
+                LotId = lot?.Id,
+            });
+        }
+
+        return account;
+    }
+
+    public static AccountRow? ResolveForMutation(CommandContext ctx, string externalId) =>
+        Resolve(ctx, externalId, ctx.Options.AutoCreateAccounts, out _);
+
+    public static AccountView View(CommandContext ctx, AccountRow account) => new(
+        account.ExternalId,
+        account.Tier,
+        account.Frozen,
+        account.OverdraftLimit,
+        account.LowBalanceThreshold,
+        account.Metadata,
+        account.CreatedAt,
+        account.Seq,
+        BalanceMath.Views(account, ctx.Units, ctx.Now));
+
+    public static LedgerOutcome Ensure(CommandContext ctx, EnsureAccount cmd)
+    {
+        var invalid = Rules.First(
+            Rules.Account(cmd.Account, "id"),
+            Rules.Text(cmd.Tier, "tier", Rules.MaxTierLength),
+            Rules.Metadata(cmd.Metadata),
+            cmd.Tier is { Length: 0 } ? new Invalid("tier", "must not be empty") : null,
+            cmd.OverdraftLimit is < 0 or > 1_000_000_000_000 ? new Invalid("overdraftLimit", "must be between 0 and 10^12") : null,
+            cmd.LowBalanceThreshold.Value is < 0 or > 1_000_000_000_000 ? new Invalid("lowBalanceThreshold", "must be between 0 and 10^12") : null);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var account = Resolve(ctx, cmd.Account, create: true, out var created)!;
+        Expiry.Sweep(ctx, account);
+        if (cmd.OverdraftLimit is { } limit && limit != account.OverdraftLimit)
+        {
+            if (OwesMoreThan(ctx, account, limit))
+            {
+                return new Invalid("overdraftLimit", "is below what the account already owes");
+            }
+
+            account.OverdraftLimit = limit;
+            account.IsDirty = true;
+        }
+
+        if (cmd.Tier is { } tier && tier != account.Tier)
+        {
+            account.Tier = tier;
+            account.IsDirty = true;
+        }
+
+        if (cmd.LowBalanceThreshold.IsSet && cmd.LowBalanceThreshold.Value != account.LowBalanceThreshold)
+        {
+            account.LowBalanceThreshold = cmd.LowBalanceThreshold.Value;
+            account.IsDirty = true;
+        }
+
+        if (cmd.Metadata is { } metadata && metadata != account.Metadata)
+        {
+            account.Metadata = metadata;
+            account.IsDirty = true;
+        }
+
+        if (account.IsDirty)
+        {
+            account.UpdatedAt = ctx.Now;
+        }
+
+        return new AccountResult(View(ctx, account), created);
+    }
+
+    public static LedgerOutcome SetFrozen(CommandContext ctx, SetFrozen cmd)
+    {
+        if (Rules.First(Rules.Account(cmd.Account), Rules.Text(cmd.Reason, "reason")) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var account = Resolve(ctx, cmd.Account, create: false, out _);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        if (account.Frozen != cmd.Frozen)
+        {
+            account.Frozen = cmd.Frozen;
+            Journal.Touch(ctx, account);
+        }
+
+        return new AccountResult(View(ctx, account), false);
+    }
+
+    public static LedgerOutcome Sweep(CommandContext ctx, Sweep cmd)
+    {
+        var account = Resolve(ctx, cmd.Account, create: false, out _);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        var (lots, holds) = Expiry.Sweep(ctx, account);
+        return new SweepResult(lots, holds);
+    }
+
+    /// <summary>True when some unit's debt plus overdraft-backed holds exceed <paramref name="limit"/>.</summary>
+    private static bool OwesMoreThan(CommandContext ctx, AccountRow account, long limit)
+    {
+        foreach (var balance in account.Balances.Values)
+        {
+            var unbacked = Amounts.Credits.Zero;
+            foreach (var hold in account.Holds)
+            {
+                if (hold.Unit == balance.Unit && hold.Status == HoldStatus.Active)
+                {
+                    unbacked += hold.Unbacked;
+                }
+            }
+
+            if (balance.Debt + unbacked > ctx.Unit(balance.Unit).FromWhole(limit))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

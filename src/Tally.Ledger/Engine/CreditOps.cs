@@ -1,0 +1,166 @@
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Engine;
+
+/// <summary>Operations that add credits: grants, reversals, positive adjustments.</summary>
+internal static class CreditOps
+{
+    public static LedgerOutcome Grant(CommandContext ctx, Grant cmd)
+    {
+        var unit = ctx.Units.Find(cmd.Unit);
+        if (unit is null)
+        {
+            return Rules.UnknownUnit(cmd.Unit);
+        }
+
+        var invalid = Rules.First(
+            Rules.Account(cmd.Account),
+            Rules.Amount(ctx, unit, cmd.Amount),
+            cmd.Priority is < 0 or > Commands.Grant.MaxPriority ? new Invalid("priority", "must be an integer from 0 to 1000") : null,
+            cmd.ExpiresAt is { } expires && expires <= ctx.Now ? new Invalid("expiresAt", "must be in the future") : null,
+            cmd.EffectiveAt is { } effective && effective > ctx.Now ? new Invalid("effectiveAt", "must not be in the future; grant scheduled credits when they take effect") : null,
+            Rules.Features(cmd.Features),
+            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength),
+            Rules.Text(cmd.Description, "description"),
+            Rules.Metadata(cmd.Metadata));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var account = Accounts.ResolveForMutation(ctx, cmd.Account);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        Expiry.Sweep(ctx, account);
+        if (ExceedsMaxBalance(ctx, account, unit, cmd.Amount))
+        {
+            return new Invalid("amount", $"would take the balance above the maximum of {ctx.Options.MaxBalance}");
+        }
+
+        var entryId = ctx.NewId();
+        var terms = new LotTerms(cmd.Source, cmd.Priority, cmd.ExpiresAt, cmd.Features, cmd.Reference, cmd.EffectiveAt);
+        var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, terms, entryId);
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Grant, unit.Key, cmd.Amount, new EntryDetails
+        {
+            Description = cmd.Description,
+            Reference = cmd.Reference,
+            Metadata = cmd.Metadata,
+            LotId = lot?.Id,
+        });
+        return Views.EntryResult(ctx, account, entry);
+    }
+
+    public static LedgerOutcome Reverse(CommandContext ctx, Reverse cmd)
+    {
+        if (Rules.Text(cmd.Reason, "reason") is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (!ctx.Snapshot.Entries.TryGetValue(cmd.EntryId, out var original))
+        {
+            return new NotFound("entry", LedgerIds.Entry(cmd.EntryId));
+        }
+
+        var charged = original.Entry;
+        if (charged.Type is not (EntryType.Charge or EntryType.Capture))
+        {
+            return new InvalidState($"only charges and captures can be reversed, not a {Names.Of(charged.Type)}");
+        }
+
+        var account = ctx.Snapshot.FindAccount(charged.AccountId);
+        Invariant.Holds(account is not null, "the account of an entry named for reversal was not locked");
+        var unit = ctx.Unit(charged.Unit);
+        var left = -charged.Amount - original.ReversedSoFar;
+        if (!left.IsPositive)
+        {
+            return new InvalidState("the charge has been reversed in full already");
+        }
+
+        var amount = cmd.Amount ?? left;
+        if (!amount.IsPositive)
+        {
+            return new Invalid("amount", "must be greater than zero");
+        }
+
+        if (amount > left)
+        {
+            return new InvalidState($"cannot reverse more than what is left of the charge ({unit.ToDecimal(left)})");
+        }
+
+        Expiry.Sweep(ctx, account);
+        var entryId = ctx.NewId();
+        var lot = Lots.Credit(ctx, account, unit.Key, amount, new LotTerms(LotSource.Refund, Reference: LedgerIds.Entry(charged.Id)), entryId);
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Reversal, unit.Key, amount, new EntryDetails
+        {
+            Feature = charged.Feature,
+            Description = cmd.Reason,
+            LotId = lot?.Id,
+            HoldId = charged.HoldId,
+            ReversesEntryId = charged.Id,
+        });
+        original.ReversedSoFar += amount;
+        return Views.EntryResult(ctx, account, entry);
+    }
+
+    public static LedgerOutcome Adjust(CommandContext ctx, Adjust cmd)
+    {
+        var unit = ctx.Units.Find(cmd.Unit);
+        if (unit is null)
+        {
+            return Rules.UnknownUnit(cmd.Unit);
+        }
+
+        var invalid = Rules.First(
+            Rules.Account(cmd.Account),
+            string.IsNullOrWhiteSpace(cmd.Reason) ? new Invalid("reason", "is required for an adjustment") : null,
+            Rules.Text(cmd.Reason, "reason"),
+            cmd.Amount.IsZero ? new Invalid("amount", "must not be zero") : null,
+            cmd.Amount.IsZero ? null : Rules.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var account = Accounts.Resolve(ctx, cmd.Account, create: false, out _);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        Expiry.Sweep(ctx, account);
+        var entryId = ctx.NewId();
+        var details = new EntryDetails { Description = cmd.Reason };
+        if (cmd.Amount.IsPositive)
+        {
+            var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, new LotTerms(LotSource.Admin), entryId);
+            details = details with { LotId = lot?.Id };
+        }
+        else
+        {
+            var spendable = BalanceMath.SpendableAmount(account, unit.Key, null, ctx.Now);
+            if (spendable + unit.FromWhole(account.OverdraftLimit) < -cmd.Amount)
+            {
+                return new InsufficientCredits(unit, spendable, -cmd.Amount);
+            }
+
+            Lots.Burn(ctx, account, unit.Key, null, -cmd.Amount, entryId);
+        }
+
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Adjust, unit.Key, cmd.Amount, details);
+        return Views.EntryResult(ctx, account, entry);
+    }
+
+    public static bool ExceedsMaxBalance(CommandContext ctx, AccountRow account, UnitInfo unit, Credits amount)
+    {
+        var balance = account.Balances.TryGetValue(unit.Key, out var row) ? row.Balance : Credits.Zero;
+        return balance + amount > unit.FromWhole(ctx.Options.MaxBalance);
+    }
+}

@@ -1,0 +1,118 @@
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Outcomes;
+
+namespace Tally.Ledger.Engine;
+
+/// <summary>Operations that spend credits: charges and transfers.</summary>
+internal static class DebitOps
+{
+    public static LedgerOutcome Charge(CommandContext ctx, Charge cmd)
+    {
+        var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Rules.First(
+            Rules.Account(cmd.Account),
+            Rules.Text(cmd.Description, "description"),
+            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength),
+            Rules.Metadata(cmd.Metadata));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var account = Accounts.ResolveForMutation(ctx, cmd.Account);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        Expiry.Sweep(ctx, account);
+        if (account.Frozen)
+        {
+            return new AccountFrozen(account.ExternalId);
+        }
+
+        var unit = priced!.Unit;
+        var spendable = BalanceMath.SpendableAmount(account, unit.Key, priced.Feature, ctx.Now);
+        if (spendable + unit.FromWhole(account.OverdraftLimit) < priced.Amount)
+        {
+            return new InsufficientCredits(unit, spendable, priced.Amount);
+        }
+
+        var entryId = ctx.NewId();
+        Lots.Burn(ctx, account, unit.Key, priced.Feature, priced.Amount, entryId);
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Charge, unit.Key, -priced.Amount, new EntryDetails
+        {
+            Feature = priced.Feature,
+            Quantity = priced.Quantity,
+            Description = cmd.Description,
+            Reference = cmd.Reference,
+            Metadata = cmd.Metadata,
+        });
+        return Views.EntryResult(ctx, account, entry);
+    }
+
+    public static LedgerOutcome Transfer(CommandContext ctx, Transfer cmd)
+    {
+        var unit = ctx.Units.Find(cmd.Unit);
+        if (unit is null)
+        {
+            return Rules.UnknownUnit(cmd.Unit);
+        }
+
+        var invalid = Rules.First(
+            Rules.Account(cmd.From, "from"),
+            Rules.Account(cmd.To, "to"),
+            cmd.From == cmd.To ? new Invalid("to", "must be a different account than from") : null,
+            Rules.Amount(ctx, unit, cmd.Amount),
+            Rules.Text(cmd.Description, "description"));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var from = Accounts.ResolveForMutation(ctx, cmd.From);
+        var to = Accounts.ResolveForMutation(ctx, cmd.To);
+        if (from is null || to is null)
+        {
+            return new NotFound("account", from is null ? cmd.From : cmd.To);
+        }
+
+        Expiry.Sweep(ctx, from);
+        Expiry.Sweep(ctx, to);
+        if (from.Frozen)
+        {
+            return new AccountFrozen(from.ExternalId);
+        }
+
+        var spendable = BalanceMath.SpendableAmount(from, unit.Key, null, ctx.Now);
+        if (spendable + unit.FromWhole(from.OverdraftLimit) < cmd.Amount)
+        {
+            return new InsufficientCredits(unit, spendable, cmd.Amount);
+        }
+
+        if (CreditOps.ExceedsMaxBalance(ctx, to, unit, cmd.Amount))
+        {
+            return new Invalid("amount", $"would take the receiving balance above the maximum of {ctx.Options.MaxBalance}");
+        }
+
+        var transferId = ctx.NewId();
+        var debitId = ctx.NewId();
+        Lots.Burn(ctx, from, unit.Key, null, cmd.Amount, debitId);
+        var debit = Journal.Append(ctx, from, debitId, EntryType.TransferOut, unit.Key, -cmd.Amount, new EntryDetails
+        {
+            Description = cmd.Description,
+            Reference = to.ExternalId,
+            TransferId = transferId,
+        });
+        var creditId = ctx.NewId();
+        var lot = Lots.Credit(ctx, to, unit.Key, cmd.Amount, new LotTerms(LotSource.Transfer, Reference: from.ExternalId), creditId);
+        var credit = Journal.Append(ctx, to, creditId, EntryType.TransferIn, unit.Key, cmd.Amount, new EntryDetails
+        {
+            Description = cmd.Description,
+            Reference = from.ExternalId,
+            TransferId = transferId,
+            LotId = lot?.Id,
+        });
+        return new TransferResult(Views.Entry(ctx, debit), Views.Entry(ctx, credit));
+    }
+}

@@ -1,0 +1,101 @@
+using Tally.Ledger.Commands;
+using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Engine;
+
+/// <summary>
+/// Decides requests against a locked snapshot. Pure: the same snapshot and requests give the same
+/// outcomes and changes, which is what lets a store re-run it after a serialization failure and
+/// lets many requests share one transaction (group commit).
+/// </summary>
+public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
+{
+    public RequestOutcome Run(LedgerRequest request, LedgerSnapshot snapshot)
+    {
+        if (request.Idempotency is { } idempotency && snapshot.Idempotency.TryGetValue(idempotency.Key, out var stored))
+        {
+            return Replay(idempotency, stored);
+        }
+
+        var ctx = new CommandContext(snapshot, options, units, request.Actor, request.Idempotency?.ClientKey ?? request.Idempotency?.Key);
+        var outcome = request.Mode == BatchMode.Atomic && request.Commands.Count > 1
+            ? RunAtomic(ctx, request.Commands)
+            : RunEach(ctx, request.Commands);
+        return request.Idempotency is null ? outcome : Remember(snapshot, request.Idempotency, outcome);
+    }
+
+    private static RequestOutcome Replay(RequestIdempotency idempotency, IdempotencyRow stored)
+    {
+        if (!stored.Fingerprint.AsSpan().SequenceEqual(idempotency.Fingerprint))
+        {
+            return new RequestOutcome([new IdempotencyConflict(idempotency.ClientKey ?? idempotency.Key)], null);
+        }
+
+        return OutcomeCodec.Decode(stored.OutcomeJson) with
+        {
+            Replayed = true,
+            Response = stored.ResponseStatus is { } status ? new StoredResponse(status, stored.ResponseBody ?? []) : null,
+        };
+    }
+
+    private static RequestOutcome Remember(LedgerSnapshot snapshot, RequestIdempotency idempotency, RequestOutcome outcome)
+    {
+        var response = idempotency.Render?.Invoke(outcome);
+        var row = new IdempotencyRow(
+            idempotency.Key,
+            idempotency.Fingerprint,
+            OutcomeCodec.Encode(outcome),
+            response?.Status,
+            response?.Body,
+            snapshot.Now);
+        snapshot.Idempotency[row.Key] = row;
+        snapshot.NewIdempotency.Add(row);
+        return outcome with { Response = response };
+    }
+
+    private static RequestOutcome RunEach(CommandContext ctx, IReadOnlyList<LedgerCommand> commands)
+    {
+        var results = new LedgerOutcome[commands.Count];
+        for (var i = 0; i < commands.Count; i++)
+        {
+            results[i] = Dispatch(ctx, commands[i]);
+        }
+
+        return new RequestOutcome(results, null);
+    }
+
+    private static RequestOutcome RunAtomic(CommandContext ctx, IReadOnlyList<LedgerCommand> commands)
+    {
+        var checkpoint = ctx.Snapshot.Checkpoint();
+        var results = new List<LedgerOutcome>(commands.Count);
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var result = Dispatch(ctx, commands[i]);
+            results.Add(result);
+            if (!result.Succeeded)
+            {
+                ctx.Snapshot.Restore(checkpoint);
+                return new RequestOutcome(results, i);
+            }
+        }
+
+        return new RequestOutcome(results, null);
+    }
+
+    private static LedgerOutcome Dispatch(CommandContext ctx, LedgerCommand command) => command switch
+    {
+        Charge c => DebitOps.Charge(ctx, c),
+        Grant g => CreditOps.Grant(ctx, g),
+        Reserve r => HoldOps.Reserve(ctx, r),
+        Capture c => HoldOps.Capture(ctx, c),
+        Release r => HoldOps.Release(ctx, r),
+        Reverse r => CreditOps.Reverse(ctx, r),
+        Adjust a => CreditOps.Adjust(ctx, a),
+        Transfer t => DebitOps.Transfer(ctx, t),
+        EnsureAccount e => Accounts.Ensure(ctx, e),
+        SetFrozen f => Accounts.SetFrozen(ctx, f),
+        Sweep s => Accounts.Sweep(ctx, s),
+        _ => throw new System.Diagnostics.UnreachableException($"no handler for {command.GetType().Name}"),
+    };
+}

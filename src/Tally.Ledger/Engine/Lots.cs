@@ -1,0 +1,128 @@
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Engine;
+
+/// <summary>What a new lot looks like, apart from its amount.</summary>
+internal sealed record LotTerms(
+    LotSource Source,
+    int Priority = Commands.Grant.DefaultPriority,
+    DateTimeOffset? ExpiresAt = null,
+    IReadOnlyList<string>? Features = null,
+    string? Reference = null,
+    DateTimeOffset? EffectiveAt = null);
+
+/// <summary>Credits in and out of lots, with lineage.</summary>
+internal static class Lots
+{
+    /// <summary>
+    /// Credits coming in first repay the unit's debt (overdraft); the rest becomes a new lot.
+    /// Returns the lot, or null when everything went to the debt.
+    /// </summary>
+    public static LotRow? Credit(CommandContext ctx, AccountRow account, string unit, Credits amount, LotTerms terms, Guid entryId)
+    {
+        Invariant.Holds(amount.IsPositive, "credits in must be positive");
+        var balance = Journal.BalanceOf(account, unit);
+        var repaid = Credits.Min(balance.Debt, amount);
+        if (repaid.IsPositive)
+        {
+            balance.Debt -= repaid;
+            balance.IsDirty = true;
+        }
+
+        var rest = amount - repaid;
+        if (!rest.IsPositive)
+        {
+            return null;
+        }
+
+        var lot = new LotRow
+        {
+            Id = ctx.NewId(),
+            AccountId = account.Id,
+            Unit = unit,
+            Source = terms.Source,
+            Amount = rest,
+            Remaining = rest,
+            Priority = terms.Priority,
+            EffectiveAt = terms.EffectiveAt ?? ctx.Now,
+            ExpiresAt = terms.ExpiresAt,
+            Features = terms.Features,
+            Reference = terms.Reference,
+            EntryId = entryId,
+            CreatedAt = ctx.Now,
+            IsNew = true,
+        };
+        account.Lots.Add(lot);
+        return lot;
+    }
+
+    /// <summary>
+    /// Spends <paramref name="amount"/> from the lots this feature may use, in burn order, recording
+    /// which lot paid what; whatever the lots cannot cover becomes debt. The caller has checked
+    /// that the overdraft allows it.
+    /// </summary>
+    public static void Burn(CommandContext ctx, AccountRow account, string unit, string? feature, Credits amount, Guid entryId)
+    {
+        var need = amount;
+        foreach (var lot in BalanceMath.Spendable(account, unit, feature, ctx.Now))
+        {
+            if (!need.IsPositive)
+            {
+                break;
+            }
+
+            var take = Credits.Min(lot.Remaining, need);
+            Take(lot, take);
+            account.NewBurns.Add(new BurnRow(entryId, lot.Id, account.Id, take));
+            need -= take;
+        }
+
+        if (need.IsPositive)
+        {
+            var balance = Journal.BalanceOf(account, unit);
+            balance.Debt += need;
+            balance.IsDirty = true;
+        }
+    }
+
+    /// <summary>Pins credits for a hold from the lots it may use; returns the pins and the unbacked rest.</summary>
+    public static (List<PinRow> Pins, Credits Unbacked) Pin(CommandContext ctx, AccountRow account, string unit, string? feature, Credits amount, Guid holdId)
+    {
+        var pins = new List<PinRow>();
+        var need = amount;
+        foreach (var lot in BalanceMath.Spendable(account, unit, feature, ctx.Now))
+        {
+            if (!need.IsPositive)
+            {
+                break;
+            }
+
+            var take = Credits.Min(lot.Remaining, need);
+            Take(lot, take);
+            pins.Add(new PinRow(holdId, lot.Id, take));
+            need -= take;
+        }
+
+        return (pins, need);
+    }
+
+    /// <summary>Puts pinned credits back into their lot (a released, expired or partly captured hold).</summary>
+    public static void Restore(AccountRow account, Guid lotId, Credits amount)
+    {
+        var lot = account.Lots.Find(l => l.Id == lotId);
+        Invariant.Holds(lot is not null, "a hold pins a lot that was not loaded");
+        lot.Remaining += amount;
+        lot.IsDirty = true;
+        Invariant.Holds(lot.Remaining <= lot.Amount, "lot remaining above its amount after a restore");
+    }
+
+    private static void Take(LotRow lot, Credits take)
+    {
+        Invariant.Holds(take.IsPositive, "a lot is taken from by a positive amount");
+        lot.Remaining -= take;
+        lot.IsDirty = true;
+        Invariant.Holds(!lot.Remaining.IsNegative, "lot remaining below zero");
+    }
+}

@@ -1,0 +1,57 @@
+namespace Tally.Ledger;
+
+/// <summary>
+/// The ledger's rules that come from configuration (SPEC §12; the seed's names in brackets).
+/// Amounts are in whole units of the unit they apply to.
+/// </summary>
+public sealed class LedgerOptions
+{
+    /// <summary>Signup grant given once when an account is created [CREDIT_INITIAL_AMOUNT]. 0 = none.</summary>
+    public long InitialAmount { get; set; } = 100;
+
+    /// <summary>A grant that would take the balance above this is refused [CREDIT_MAX_BALANCE].</summary>
+    public long MaxBalance { get; set; } = 1_000_000;
+
+    /// <summary>Largest amount of one grant, charge, hold, transfer or adjustment [CREDIT_MAX_PER_OPERATION].</summary>
+    public long MaxPerOperation { get; set; } = 1_000_000;
+
+    /// <summary>Mutations on an unknown account create it (signup grant included) [TALLY_AUTO_CREATE_ACCOUNTS].</summary>
+    public bool AutoCreateAccounts { get; set; } = true;
+
+    /// <summary>How long idempotency keys are remembered (at least 24 h is promised to clients).</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Most commands in one batch request.</summary>
+    public int MaxBatchCommands { get; set; } = 1000;
+
+    /// <summary>Returns the first invalid setting as (name, problem), or null when all are valid.</summary>
+    public (string Setting, string Problem)? Validate()
+    {
+        if (InitialAmount < 0 || InitialAmount > MaxPerOperation)
+        {
+            return ("CREDIT_INITIAL_AMOUNT", $"must be between 0 and CREDIT_MAX_PER_OPERATION ({MaxPerOperation})");
+        }
+
+        if (MaxBalance <= 0 || MaxBalance > 1_000_000_000_000)
+        {
+            return ("CREDIT_MAX_BALANCE", "must be between 1 and 10^12");
+        }
+
+        if (MaxPerOperation <= 0 || MaxPerOperation > 1_000_000_000_000)
+        {
+            return ("CREDIT_MAX_PER_OPERATION", "must be between 1 and 10^12");
+        }
+
+        if (IdempotencyRetention < TimeSpan.FromHours(24))
+        {
+            return ("TALLY_IDEMPOTENCY_RETENTION_HOURS", "must be at least 24 hours");
+        }
+
+        if (MaxBatchCommands is < 1 or > 10_000)
+        {
+            return ("TALLY_MAX_BATCH", "must be between 1 and 10000");
+        }
+
+        return null;
+    }
+}

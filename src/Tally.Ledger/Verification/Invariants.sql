@@ -1,0 +1,87 @@
+-- Invariant queries of SPEC §3, written once in SQL that both SQLite and PostgreSQL accept.
+-- Each query returns only violations, as (account, unit, expected, actual, item):
+-- `item` is the lot or hold the violation is about, or NULL. Queries are separated by
+-- `-- check: <name>` lines; Verification/Checks.cs says what each name means.
+
+-- check: journal_sum
+SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected,
+       CAST(COALESCE(e.total, 0) AS BIGINT) AS actual, NULL AS item
+FROM balances b
+JOIN accounts a ON a.id = b.account_id
+LEFT JOIN (SELECT account_id, unit, SUM(amount) AS total FROM entries GROUP BY account_id, unit) e
+  ON e.account_id = b.account_id AND e.unit = b.unit
+WHERE b.balance <> COALESCE(e.total, 0)
+UNION ALL
+SELECT a.external_id, e.unit, 0, CAST(SUM(e.amount) AS BIGINT), NULL
+FROM entries e
+JOIN accounts a ON a.id = e.account_id
+WHERE NOT EXISTS (SELECT 1 FROM balances b WHERE b.account_id = e.account_id AND b.unit = e.unit)
+GROUP BY a.external_id, e.unit;
+
+-- check: newest_balance_after
+SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected, e.balance_after AS actual, NULL AS item
+FROM balances b
+JOIN accounts a ON a.id = b.account_id
+JOIN entries e ON e.account_id = b.account_id AND e.unit = b.unit
+WHERE e.seq = (SELECT MAX(x.seq) FROM entries x WHERE x.account_id = b.account_id AND x.unit = b.unit)
+  AND e.balance_after <> b.balance;
+
+-- check: lots_match_balance
+SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected,
+       CAST(COALESCE(l.remaining, 0) + COALESCE(h.pinned, 0) - b.debt AS BIGINT) AS actual, NULL AS item
+FROM balances b
+JOIN accounts a ON a.id = b.account_id
+LEFT JOIN (SELECT account_id, unit, SUM(remaining) AS remaining FROM lots GROUP BY account_id, unit) l
+  ON l.account_id = b.account_id AND l.unit = b.unit
+LEFT JOIN (SELECT account_id, unit, SUM(amount - unbacked) AS pinned FROM holds WHERE status = 'active' GROUP BY account_id, unit) h
+  ON h.account_id = b.account_id AND h.unit = b.unit
+WHERE b.balance <> COALESCE(l.remaining, 0) + COALESCE(h.pinned, 0) - b.debt;
+
+-- check: overdraft
+SELECT a.external_id AS account, b.unit AS unit, a.overdraft_limit * u.scale AS expected,
+       CAST(b.debt + COALESCE(h.unbacked, 0) AS BIGINT) AS actual, NULL AS item
+FROM balances b
+JOIN accounts a ON a.id = b.account_id
+JOIN units u ON u.unit_key = b.unit
+LEFT JOIN (SELECT account_id, unit, SUM(unbacked) AS unbacked FROM holds WHERE status = 'active' GROUP BY account_id, unit) h
+  ON h.account_id = b.account_id AND h.unit = b.unit
+WHERE b.debt < 0 OR b.debt + COALESCE(h.unbacked, 0) > a.overdraft_limit * u.scale;
+
+-- check: lot_bounds
+SELECT a.external_id AS account, l.unit AS unit, l.amount AS expected, l.remaining AS actual, l.id AS item
+FROM lots l
+JOIN accounts a ON a.id = l.account_id
+WHERE l.remaining < 0 OR l.remaining > l.amount OR l.amount <= 0;
+
+-- check: lot_lineage
+SELECT a.external_id AS account, l.unit AS unit, l.amount - l.remaining AS expected,
+       CAST(COALESCE(bu.burned, 0) + COALESCE(p.pinned, 0) AS BIGINT) AS actual, l.id AS item
+FROM lots l
+JOIN accounts a ON a.id = l.account_id
+LEFT JOIN (SELECT lot_id, SUM(amount) AS burned FROM burns GROUP BY lot_id) bu ON bu.lot_id = l.id
+LEFT JOIN (SELECT hl.lot_id, SUM(hl.amount) AS pinned FROM hold_pins hl JOIN holds h ON h.id = hl.hold_id
+           WHERE h.status = 'active' GROUP BY hl.lot_id) p ON p.lot_id = l.id
+WHERE l.amount - l.remaining <> COALESCE(bu.burned, 0) + COALESCE(p.pinned, 0);
+
+-- check: hold_pins
+SELECT a.external_id AS account, h.unit AS unit, h.amount AS expected,
+       CAST(COALESCE(p.pinned, 0) + h.unbacked AS BIGINT) AS actual, h.id AS item
+FROM holds h
+JOIN accounts a ON a.id = h.account_id
+LEFT JOIN (SELECT hold_id, SUM(amount) AS pinned FROM hold_pins GROUP BY hold_id) p ON p.hold_id = h.id
+WHERE h.amount <> COALESCE(p.pinned, 0) + h.unbacked OR h.captured < 0 OR h.captured > h.amount;
+
+-- check: account_seq
+SELECT a.external_id AS account, NULL AS unit, a.seq AS expected, m.seq AS actual, NULL AS item
+FROM accounts a
+JOIN (SELECT account_id, MAX(seq) AS seq FROM entries GROUP BY account_id) m ON m.account_id = a.id
+WHERE m.seq > a.seq;
+
+-- check: transfers_balance
+SELECT MIN(a.external_id) AS account, MIN(e.unit) AS unit, 2 AS expected,
+       CAST(COUNT(*) AS BIGINT) AS actual, NULL AS item
+FROM entries e
+JOIN accounts a ON a.id = e.account_id
+WHERE e.transfer_id IS NOT NULL
+GROUP BY e.transfer_id
+HAVING COUNT(*) <> 2 OR SUM(e.amount) <> 0;
