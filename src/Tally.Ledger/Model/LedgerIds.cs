@@ -10,7 +10,38 @@ public static class LedgerIds
     public const string HoldPrefix = "hold_";
     public const string LotPrefix = "lot_";
 
-    public static Guid New(DateTimeOffset now) => Guid.CreateVersion7(now);
+    // The newest (unix ms << 12 | sequence) handed out, so ids made in the same millisecond —
+    // every row of one group-committed batch shares its `now` — still sort in creation order.
+    private static long s_last;
+
+    /// <summary>
+    /// A UUIDv7 for <paramref name="now"/> that sorts after every id this process made before:
+    /// the 12 bits after the version count up within a millisecond (RFC 9562 §6.2, method 3).
+    /// </summary>
+    public static Guid New(DateTimeOffset now)
+    {
+        var candidate = now.ToUnixTimeMilliseconds() << 12;
+        long last, next;
+        do
+        {
+            last = Volatile.Read(ref s_last);
+            next = Math.Max(candidate, last + 1);
+        }
+        while (Interlocked.CompareExchange(ref s_last, next, last) != last);
+
+        Span<byte> bytes = stackalloc byte[16];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes[8..]);
+        var millis = next >> 12;
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(millis >> (8 * (5 - i)));
+        }
+
+        bytes[6] = (byte)(0x70 | ((next >> 8) & 0x0F));
+        bytes[7] = (byte)next;
+        bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F));
+        return new Guid(bytes, bigEndian: true);
+    }
 
     public static string Entry(Guid id) => EntryPrefix + id.ToString("N");
 

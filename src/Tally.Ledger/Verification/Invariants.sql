@@ -1,7 +1,7 @@
 -- Invariant queries of SPEC §3, written once in SQL that both SQLite and PostgreSQL accept.
 -- Each query returns only violations, as (account, unit, expected, actual, item):
--- `item` is the lot or hold the violation is about, or NULL. Queries are separated by
--- `-- check: <name>` lines; Verification/Checks.cs says what each name means.
+-- `item` is the lot or hold the violation is about, or NULL. Each query follows a line naming it
+-- (see Verification/Checks.cs for what each name means).
 
 -- check: journal_sum
 SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected,

@@ -13,7 +13,7 @@ namespace Tally.Ledger;
 /// by <see cref="LedgerEngine"/> inside one locked store transaction; reads are consistent
 /// unlocked snapshots brought up to the current instant.
 /// </summary>
-public sealed class Ledger
+public sealed class CreditLedger
 {
     private readonly ILedgerStore _store;
     private readonly LedgerOptions _options;
@@ -21,7 +21,7 @@ public sealed class Ledger
     private readonly UnitCache _units;
     private readonly LedgerEngine _engine;
 
-    public Ledger(ILedgerStore store, LedgerOptions options, TimeProvider time)
+    public CreditLedger(ILedgerStore store, LedgerOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);

@@ -1,0 +1,85 @@
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Sqlite;
+
+/// <summary>The SQLite store's statements; parameters are positional ($1…) in column order.</summary>
+internal static class Sql
+{
+    public const string AccountByExternalId = $"SELECT {Columns.Account} FROM accounts WHERE external_id = $1";
+    public const string AccountById = $"SELECT {Columns.Account} FROM accounts WHERE id = $1";
+    public const string HoldAccount = "SELECT account_id FROM holds WHERE id = $1";
+    public const string EntryById = $"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = $1";
+    public const string ReversedSum = "SELECT COALESCE(SUM(amount), 0) FROM entries WHERE reverses_entry_id = $1";
+    public const string Balances = $"SELECT {Columns.Balance} FROM balances WHERE account_id = $1";
+
+    public const string Lots = $"""
+        SELECT {Columns.Lot} FROM lots
+        WHERE account_id = $1 AND (remaining > 0 OR id IN (
+            SELECT p.lot_id FROM hold_pins p JOIN holds h ON h.id = p.hold_id
+            WHERE h.account_id = $1 AND h.status = 'active'))
+        """;
+
+    public const string ActiveHolds = $"SELECT {Columns.Hold} FROM holds WHERE account_id = $1 AND status = 'active'";
+    public const string HoldById = $"SELECT {Columns.Hold} FROM holds WHERE id = $1";
+    public const string Pins = $"SELECT {Columns.Pin} FROM hold_pins WHERE hold_id = $1 ORDER BY ordinal";
+    public const string Feature = $"SELECT {Columns.Feature} FROM features WHERE feature_key = $1";
+    public const string Unit = "SELECT unit_key, precision FROM units WHERE unit_key = $1";
+    public const string Idempotency = $"SELECT {Columns.Idempotency} FROM idempotency WHERE idempotency_key = $1";
+
+    public const string InsertAccount = """
+        INSERT INTO accounts (id, external_id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, created_at, updated_at, seq)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        """;
+
+    public const string UpdateAccount = """
+        UPDATE accounts SET tier = $2, frozen = $3, overdraft_limit = $4, low_balance_threshold = $5,
+            metadata = $6, updated_at = $7, seq = $8
+        WHERE id = $1
+        """;
+
+    public const string UpsertBalance = """
+        INSERT INTO balances (account_id, unit, balance, debt) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (account_id, unit) DO UPDATE SET balance = excluded.balance, debt = excluded.debt
+        """;
+
+    public const string InsertLot = """
+        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        """;
+
+    public const string UpdateLot = "UPDATE lots SET remaining = $2 WHERE id = $1";
+
+    public const string InsertHold = """
+        INSERT INTO holds (id, account_id, unit, amount, unbacked, captured, status, feature, description, expires_at, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        """;
+
+    public const string UpdateHold = "UPDATE holds SET captured = $2, status = $3, updated_at = $4 WHERE id = $1";
+    public const string InsertPin = "INSERT INTO hold_pins (hold_id, ordinal, lot_id, account_id, amount) VALUES ($1, $2, $3, $4, $5)";
+
+    public const string InsertEntry = """
+        INSERT INTO entries (id, account_id, seq, type, unit, amount, balance_after, feature, quantity, description, reference,
+            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+        """;
+
+    public const string InsertBurn = "INSERT INTO burns (entry_id, lot_id, account_id, amount) VALUES ($1, $2, $3, $4)";
+
+    public const string InsertIdempotency = """
+        INSERT INTO idempotency (idempotency_key, fingerprint, outcome, response_status, response_body, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """;
+
+    public const string AccountsToSweep = """
+        SELECT a.external_id FROM accounts a
+        WHERE a.id IN (SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= $1
+                       UNION SELECT account_id FROM holds WHERE status = 'active' AND expires_at <= $1)
+        LIMIT $2
+        """;
+
+    public const string HoldsOfAccount = $"""
+        SELECT {Columns.Hold} FROM holds
+        WHERE account_id = (SELECT id FROM accounts WHERE external_id = $1)
+        ORDER BY created_at DESC LIMIT 1000
+        """;
+}

@@ -1,0 +1,261 @@
+using Microsoft.Data.Sqlite;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
+using Tally.Ledger.Verification;
+
+namespace Tally.Ledger.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode. Writers in this process queue on one
+/// connection (so they never spin on SQLITE_BUSY); writers in other processes are serialized by
+/// <c>BEGIN IMMEDIATE</c> and the busy timeout. Readers use their own connections and see a
+/// consistent snapshot each.
+/// </summary>
+public sealed class SqliteLedgerStore : ILedgerStore
+{
+    private const int MaxAttempts = 20;
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteSession? _writer;
+
+    public SqliteLedgerStore(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Kind => "sqlite";
+
+    public string Path { get; }
+
+    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            return SqliteMigrator.Migrate(Writer().Connection);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<T> WriteAsync<T>(WriteScope scope, DateTimeOffset now, Func<LedgerSnapshot, T> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var session = Writer();
+                try
+                {
+                    using var transaction = session.Begin(write: true);
+                    var snapshot = session.Load(scope, now);
+                    var result = decide(snapshot);
+                    if (snapshot.HasChanges)
+                    {
+                        session.Write(snapshot);
+                    }
+
+                    transaction.Commit();
+                    return result;
+                }
+                catch (SqliteException e) when (IsBusy(e) && attempt < MaxAttempts)
+                {
+                    // Another process held the write lock past the busy timeout; back off and retry.
+                    await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken) =>
+        ReadAsync(session => session.ReadAccount(Sql.AccountByExternalId, externalId));
+
+    public Task<IReadOnlyList<EntryRow>> ReadEntriesAsync(EntryQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync<IReadOnlyList<EntryRow>>(session =>
+        {
+            using var command = session.Connection.CreateCommand();
+            command.Transaction = session.Transaction;
+            command.CommandText = EntrySql.Build(query, command);
+            using var reader = command.ExecuteReader();
+            var rows = new List<EntryRow>();
+            while (reader.Read())
+            {
+                rows.Add(RowReaders.Entry(reader, SqliteTime.Read));
+            }
+
+            return rows;
+        });
+    }
+
+    public Task<IReadOnlyList<HoldRow>> ReadHoldsAsync(string externalId, HoldStatus? status, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<HoldRow>>(session => session.ReadHolds(Sql.HoldsOfAccount, externalId)
+            .Where(h => status is null || h.Status == status).ToList());
+
+    public Task<IReadOnlyList<string>> FindAccountsToSweepAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<string>>(session =>
+        {
+            using var reader = session[Sql.AccountsToSweep].Query(SqliteTime.ToMicros(now), limit);
+            var ids = new List<string>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        });
+
+    public Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
+        ExecuteWrite("DELETE FROM idempotency WHERE created_at < $1", SqliteTime.ToMicros(cutoff));
+
+    public Task<IReadOnlyList<UnitInfo>> ReadUnitsAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<UnitInfo>>(session =>
+        {
+            using var reader = session["SELECT unit_key, precision FROM units ORDER BY unit_key"].Query();
+            var units = new List<UnitInfo>();
+            while (reader.Read())
+            {
+                units.Add(new UnitInfo(reader.GetString(0), reader.GetInt32(1)));
+            }
+
+            return units;
+        });
+
+    public async Task<bool> CreateUnitAsync(UnitInfo unit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        return await ExecuteWrite(
+            "INSERT INTO units (unit_key, precision, scale, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (unit_key) DO NOTHING",
+            unit.Key, unit.Precision, unit.Scale, SqliteTime.ToMicros(now)) == 1;
+    }
+
+    public Task<IReadOnlyList<FeatureInfo>> ReadFeaturesAsync(CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<FeatureInfo>>(session =>
+        {
+            using var reader = session[$"SELECT {Columns.Feature} FROM features ORDER BY feature_key"].Query();
+            var features = new List<FeatureInfo>();
+            while (reader.Read())
+            {
+                features.Add(RowReaders.Feature(reader));
+            }
+
+            return features;
+        });
+
+    public async Task<bool> SaveFeatureAsync(FeatureInfo feature, bool create, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        var sql = create
+            ? "INSERT INTO features (feature_key, cost_micros, unit, description, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (feature_key) DO NOTHING"
+            : "UPDATE features SET cost_micros = $2, unit = $3, description = $4, active = $5, updated_at = $6 WHERE feature_key = $1";
+        return await ExecuteWrite(sql, feature.Key, feature.Cost.Value, feature.Unit, feature.Description, feature.Active, SqliteTime.ToMicros(now)) == 1;
+    }
+
+    public Task<VerificationData> ReadVerificationDataAsync(CancellationToken cancellationToken) =>
+        ReadAsync(session =>
+        {
+            var rows = new List<VerificationRow>();
+            foreach (var (name, sql) in Checks.Queries)
+            {
+                using var command = session.Connection.CreateCommand();
+                command.Transaction = session.Transaction;
+                command.CommandText = sql;
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    rows.Add(new VerificationRow(
+                        name,
+                        reader.IsDBNull(0) ? null : reader.GetString(0),
+                        reader.IsDBNull(1) ? null : reader.GetString(1),
+                        reader.GetInt64(2),
+                        reader.GetInt64(3),
+                        reader.IsDBNull(4) ? null : reader.GetGuid(4)));
+                }
+            }
+
+            var triggers = (long)session["SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_append_only_update', 'entries_append_only_delete')"].Scalar()!;
+            var accounts = (long)session["SELECT COUNT(*) FROM accounts"].Scalar()!;
+            var entries = (long)session["SELECT COUNT(*) FROM entries"].Scalar()!;
+            return new VerificationData(rows, triggers == 2, accounts, entries);
+        });
+
+    /// <summary>Runs a raw statement on the write connection (tests use it to corrupt data on purpose).</summary>
+    public async Task<int> ExecuteWrite(string sql, params object?[] values)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            using var statement = new Statement(Writer().Connection, sql, () => null);
+            return statement.Execute(values);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _writer?.Dispose();
+        _writer = null;
+        _writeLock.Dispose();
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+        return ValueTask.CompletedTask;
+    }
+
+    private SqliteSession Writer()
+    {
+        if (_writer is null)
+        {
+            var connection = Open();
+            using (var pragma = connection.CreateCommand())
+            {
+                // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which in WAL
+                // mode cannot corrupt the database (a power cut may lose the last commits only).
+                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+
+            _writer = new SqliteSession(connection);
+        }
+
+        return _writer;
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private Task<T> ReadAsync<T>(Func<SqliteSession, T> read)
+    {
+        using var session = new SqliteSession(Open());
+        using var transaction = session.Begin(write: false);
+        var result = read(session);
+        transaction.Commit();
+        return Task.FromResult(result);
+    }
+
+    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
+}

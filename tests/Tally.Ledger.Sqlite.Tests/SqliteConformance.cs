@@ -1,0 +1,43 @@
+using Tally.Ledger.Storage;
+using Tally.Testing.Conformance;
+
+namespace Tally.Ledger.Sqlite.Tests;
+
+/// <summary>A temp-directory SQLite database shared by the suite, and fresh ones on demand.</summary>
+public sealed class SqliteFixture : ILedgerStoreFixture, IAsyncLifetime
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-sqlite-").FullName;
+    private SqliteLedgerStore? _store;
+
+    public ILedgerStore Store => _store ?? throw new InvalidOperationException("fixture not initialized");
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteLedgerStore(Path.Combine(_directory, "shared.db"));
+        await _store.MigrateAsync(CancellationToken.None);
+    }
+
+    public Task<ILedgerStore> CreateIsolatedStoreAsync() =>
+        Task.FromResult<ILedgerStore>(new SqliteLedgerStore(Path.Combine(_directory, $"{Guid.NewGuid():N}.db")));
+
+    public Task ExecuteRawAsync(ILedgerStore store, string sql) => ((SqliteLedgerStore)store).ExecuteWrite(sql);
+
+    public async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A pooled handle may linger for a moment; the OS temp cleaner gets the rest.
+        }
+    }
+}
+
+public sealed class SqliteConformance(SqliteFixture fixture) : LedgerStoreConformance<SqliteFixture>(fixture);
