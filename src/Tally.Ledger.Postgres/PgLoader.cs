@@ -1,0 +1,166 @@
+using Npgsql;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Postgres;
+
+/// <summary>
+/// Builds the one batch that begins a write transaction, locks the accounts in scope and loads
+/// everything the engine needs; then reads its results into a snapshot. Reads use the same
+/// statements without the lock, inside a read-only repeatable-read transaction.
+/// </summary>
+internal static class PgLoader
+{
+    public static NpgsqlBatch Build(NpgsqlConnection connection, WriteScope scope, bool forWrite)
+    {
+        var batch = connection.CreateBatch();
+        Add(batch, forWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        var accounts = scope.Accounts.ToArray();
+        var holds = scope.Holds.ToArray();
+        var entries = scope.Entries.ToArray();
+        Add(batch, forWrite ? PgSql.LockAccounts : PgSql.ReadAccounts, accounts, holds, entries);
+        Add(batch, PgSql.Balances, accounts, holds, entries);
+        Add(batch, PgSql.Lots, accounts, holds, entries);
+        Add(batch, PgSql.Holds, accounts, holds, entries);
+        Add(batch, PgSql.Pins, accounts, holds, entries);
+        if (entries.Length > 0)
+        {
+            Add(batch, PgSql.Reversible, entries);
+        }
+
+        if (scope.Features.Count > 0)
+        {
+            Add(batch, PgSql.Features, (object)scope.Features.ToArray());
+            Add(batch, PgSql.FeatureUnits, (object)scope.Features.ToArray());
+        }
+
+        if (scope.IdempotencyKeys.Count > 0)
+        {
+            Add(batch, PgSql.Idempotency, (object)scope.IdempotencyKeys.ToArray());
+        }
+
+        if (!forWrite)
+        {
+            Add(batch, "COMMIT");
+        }
+
+        return batch;
+    }
+
+    /// <remarks>
+    /// Under READ COMMITTED each statement sees the newest commits, so rows of an account created
+    /// after the lock statement ran may appear in later result sets: they are skipped (the account
+    /// counts as missing; inserting it again fails and the whole write re-runs, now finding it).
+    /// </remarks>
+    public static async Task<LedgerSnapshot> ReadAsync(NpgsqlDataReader reader, WriteScope scope, DateTimeOffset now, CancellationToken ct)
+    {
+        var snapshot = new LedgerSnapshot(now);
+        var byId = new Dictionary<Guid, AccountRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            var account = RowReaders.Account(reader, PgTime.Read);
+            byId[account.Id] = account;
+            snapshot.Add(account);
+        }
+
+        await NextAsync(reader, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var balance = RowReaders.Balance(reader);
+            if (byId.TryGetValue(balance.AccountId, out var account))
+            {
+                account.Balances[balance.Unit] = balance;
+            }
+        }
+
+        await NextAsync(reader, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var lot = RowReaders.Lot(reader, PgTime.Read);
+            if (byId.TryGetValue(lot.AccountId, out var account))
+            {
+                account.Lots.Add(lot);
+            }
+        }
+
+        await NextAsync(reader, ct);
+        var holds = new Dictionary<Guid, HoldRow>();
+        while (await reader.ReadAsync(ct))
+        {
+            var hold = RowReaders.Hold(reader, PgTime.Read);
+            if (byId.TryGetValue(hold.AccountId, out var account))
+            {
+                holds[hold.Id] = hold;
+                account.Holds.Add(hold);
+            }
+        }
+
+        await NextAsync(reader, ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var pin = RowReaders.Pin(reader);
+            if (holds.TryGetValue(pin.HoldId, out var hold))
+            {
+                hold.Pins.Add(pin);
+            }
+        }
+
+        if (scope.Entries.Count > 0)
+        {
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var entry = RowReaders.Entry(reader, PgTime.Read);
+                snapshot.Entries[entry.Id] = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reader.GetInt64(20)) };
+            }
+        }
+
+        if (scope.Features.Count > 0)
+        {
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var feature = RowReaders.Feature(reader);
+                snapshot.Features[feature.Key] = feature;
+            }
+
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                snapshot.Units.Add(new UnitInfo(reader.GetString(0), reader.GetInt32(1)));
+            }
+        }
+
+        if (scope.IdempotencyKeys.Count > 0)
+        {
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var row = RowReaders.Idempotency(reader, PgTime.Read);
+                snapshot.Idempotency[row.Key] = row;
+            }
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>Adds a statement; each value is one positional parameter (pass arrays cast to object).</summary>
+    public static void Add(NpgsqlBatch batch, string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        batch.BatchCommands.Add(command);
+    }
+
+    private static async Task NextAsync(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        if (!await reader.NextResultAsync(ct))
+        {
+            throw new InvalidOperationException("the load batch returned fewer result sets than it has statements");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Postgres;
+
+/// <summary>
+/// The PostgreSQL store's statements. Loads name their accounts through one set expression
+/// ($1 external ids, $2 hold ids, $3 entry ids) so that every statement of the load batch can run
+/// in the same round trip as the one that locks those accounts.
+/// </summary>
+internal static class PgSql
+{
+    private const string AccountSet = """
+        (SELECT id FROM accounts WHERE external_id = ANY($1)
+         UNION SELECT account_id FROM holds WHERE id = ANY($2)
+         UNION SELECT account_id FROM entries WHERE id = ANY($3))
+        """;
+
+    // Locking in id order means two transactions over overlapping accounts queue instead of deadlocking.
+    public const string LockAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id IN {AccountSet} ORDER BY id FOR UPDATE";
+    public const string ReadAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id IN {AccountSet}";
+    public const string Balances = $"SELECT {Columns.Balance} FROM balances WHERE account_id IN {AccountSet}";
+
+    public const string Lots = $"""
+        SELECT {Columns.Lot} FROM lots
+        WHERE account_id IN {AccountSet} AND (remaining > 0 OR id IN (
+            SELECT p.lot_id FROM hold_pins p JOIN holds h ON h.id = p.hold_id
+            WHERE h.account_id IN {AccountSet} AND h.status = 'active'))
+        """;
+
+    private const string HoldSet = $"(SELECT id FROM holds WHERE (account_id IN {AccountSet} AND status = 'active') OR id = ANY($2))";
+    public const string Holds = $"SELECT {Columns.Hold} FROM holds WHERE id IN {HoldSet}";
+    public const string Pins = $"SELECT {Columns.Pin} FROM hold_pins WHERE hold_id IN {HoldSet} ORDER BY hold_id, ordinal";
+
+    public const string Reversible = $"""
+        SELECT {Columns.Entry}, (SELECT COALESCE(SUM(x.amount), 0) FROM entries x WHERE x.reverses_entry_id = e.id)::bigint
+        FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = ANY($1)
+        """;
+
+    public const string Features = $"SELECT {Columns.Feature} FROM features WHERE feature_key = ANY($1)";
+    public const string FeatureUnits = "SELECT unit_key, precision FROM units WHERE unit_key IN (SELECT unit FROM features WHERE feature_key = ANY($1))";
+    public const string Idempotency = $"SELECT {Columns.Idempotency} FROM idempotency WHERE idempotency_key = ANY($1)";
+
+    public const string InsertAccounts = """
+        INSERT INTO accounts (id, external_id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, created_at, updated_at, seq)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::bigint[], $6::bigint[], $7::text[],
+                             $8::timestamptz[], $9::timestamptz[], $10::bigint[])
+        """;
+
+    public const string UpdateAccounts = """
+        UPDATE accounts a SET tier = u.tier, frozen = u.frozen, overdraft_limit = u.overdraft_limit,
+            low_balance_threshold = u.low_balance_threshold, metadata = u.metadata, updated_at = u.updated_at, seq = u.seq
+        FROM unnest($1::uuid[], $2::text[], $3::boolean[], $4::bigint[], $5::bigint[], $6::text[], $7::timestamptz[], $8::bigint[])
+            AS u (id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, updated_at, seq)
+        WHERE a.id = u.id
+        """;
+
+    public const string UpsertBalances = """
+        INSERT INTO balances (account_id, unit, balance, debt)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
+        ON CONFLICT (account_id, unit) DO UPDATE SET balance = excluded.balance, debt = excluded.debt
+        """;
+
+    public const string InsertLots = """
+        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::integer[],
+                             $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[])
+        """;
+
+    public const string UpdateLots = """
+        UPDATE lots l SET remaining = u.remaining
+        FROM unnest($1::uuid[], $2::bigint[]) AS u (id, remaining) WHERE l.id = u.id
+        """;
+
+    public const string InsertHolds = """
+        INSERT INTO holds (id, account_id, unit, amount, unbacked, captured, status, feature, description, expires_at, created_at, updated_at)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[],
+                             $9::text[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[])
+        """;
+
+    public const string UpdateHolds = """
+        UPDATE holds h SET captured = u.captured, status = u.status, updated_at = u.updated_at
+        FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[]) AS u (id, captured, status, updated_at)
+        WHERE h.id = u.id
+        """;
+
+    public const string InsertPins = """
+        INSERT INTO hold_pins (hold_id, ordinal, lot_id, account_id, amount)
+        SELECT * FROM unnest($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::bigint[])
+        """;
+
+    public const string InsertEntries = """
+        INSERT INTO entries (id, account_id, seq, type, unit, amount, balance_after, feature, quantity, description, reference,
+            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
+                             $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::uuid[], $16::uuid[],
+                             $17::uuid[], $18::text[], $19::timestamptz[])
+        """;
+
+    public const string InsertBurns = """
+        INSERT INTO burns (entry_id, lot_id, account_id, amount)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[])
+        """;
+
+    public const string InsertIdempotency = """
+        INSERT INTO idempotency (idempotency_key, fingerprint, outcome, response_status, response_body, created_at)
+        SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::integer[], $5::bytea[], $6::timestamptz[])
+        """;
+
+    public const string AccountsToSweep = """
+        SELECT a.external_id FROM accounts a
+        WHERE a.id IN (SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= $1
+                       UNION SELECT account_id FROM holds WHERE status = 'active' AND expires_at <= $1)
+        LIMIT $2
+        """;
+
+    public const string HoldsOfAccount = $"""
+        SELECT {Columns.Hold} FROM holds
+        WHERE account_id = (SELECT id FROM accounts WHERE external_id = $1)
+        ORDER BY created_at DESC LIMIT 1000
+        """;
+
+    public const string PinsOfHolds = $"SELECT {Columns.Pin} FROM hold_pins WHERE hold_id = ANY($1) ORDER BY hold_id, ordinal";
+}

@@ -1,0 +1,149 @@
+using Npgsql;
+using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
+
+namespace Tally.Ledger.Postgres;
+
+/// <summary>
+/// Builds the one batch that writes everything a snapshot changed — each kind of row as one
+/// set-based statement over arrays, however many requests the transaction holds — and commits.
+/// </summary>
+internal static class PgWriter
+{
+    public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot)
+    {
+        var batch = connection.CreateBatch();
+        var accounts = snapshot.Accounts.Values;
+        AddAccounts(batch, accounts);
+        AddBalances(batch, accounts);
+        AddLots(batch, accounts);
+        AddHolds(batch, accounts);
+        AddEntries(batch, accounts);
+        AddIdempotency(batch, snapshot.NewIdempotency);
+        PgLoader.Add(batch, "COMMIT");
+        return batch;
+    }
+
+    private static void AddAccounts(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    {
+        var inserted = accounts.Where(a => a.IsNew).ToList();
+        if (inserted.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertAccounts,
+                Col(inserted, a => a.Id), Col(inserted, a => a.ExternalId), Col(inserted, a => a.Tier), Col(inserted, a => a.Frozen),
+                Col(inserted, a => a.OverdraftLimit), Col(inserted, a => a.LowBalanceThreshold), Col(inserted, a => a.Metadata),
+                Col(inserted, a => PgTime.ToDb(a.CreatedAt)), Col(inserted, a => PgTime.ToDb(a.UpdatedAt)), Col(inserted, a => a.Seq));
+        }
+
+        var updated = accounts.Where(a => a.IsDirty && !a.IsNew).ToList();
+        if (updated.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.UpdateAccounts,
+                Col(updated, a => a.Id), Col(updated, a => a.Tier), Col(updated, a => a.Frozen), Col(updated, a => a.OverdraftLimit),
+                Col(updated, a => a.LowBalanceThreshold), Col(updated, a => a.Metadata), Col(updated, a => PgTime.ToDb(a.UpdatedAt)),
+                Col(updated, a => a.Seq));
+        }
+    }
+
+    private static void AddBalances(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    {
+        var rows = accounts.SelectMany(a => a.Balances.Values).Where(b => b.IsNew || b.IsDirty).ToList();
+        if (rows.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.UpsertBalances,
+                Col(rows, b => b.AccountId), Col(rows, b => b.Unit), Col(rows, b => b.Balance.Minor), Col(rows, b => b.Debt.Minor));
+        }
+    }
+
+    private static void AddLots(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    {
+        var lots = accounts.SelectMany(a => a.Lots).ToList();
+        var inserted = lots.Where(l => l.IsNew).ToList();
+        if (inserted.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertLots,
+                Col(inserted, l => l.Id), Col(inserted, l => l.AccountId), Col(inserted, l => l.Unit), Col(inserted, l => Names.Of(l.Source)),
+                Col(inserted, l => l.Amount.Minor), Col(inserted, l => l.Remaining.Minor), Col(inserted, l => l.Priority),
+                Col(inserted, l => PgTime.ToDb(l.EffectiveAt)), Col(inserted, l => PgTime.ToDb(l.ExpiresAt)),
+                Col(inserted, l => RowReaders.EncodeFeatures(l.Features)), Col(inserted, l => l.Reference), Col(inserted, l => l.EntryId),
+                Col(inserted, l => PgTime.ToDb(l.CreatedAt)));
+        }
+
+        var updated = lots.Where(l => l.IsDirty && !l.IsNew).ToList();
+        if (updated.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.UpdateLots, Col(updated, l => l.Id), Col(updated, l => l.Remaining.Minor));
+        }
+    }
+
+    private static void AddHolds(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    {
+        var holds = accounts.SelectMany(a => a.Holds).ToList();
+        var inserted = holds.Where(h => h.IsNew).ToList();
+        if (inserted.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertHolds,
+                Col(inserted, h => h.Id), Col(inserted, h => h.AccountId), Col(inserted, h => h.Unit), Col(inserted, h => h.Amount.Minor),
+                Col(inserted, h => h.Unbacked.Minor), Col(inserted, h => h.Captured.Minor), Col(inserted, h => Names.Of(h.Status)),
+                Col(inserted, h => h.Feature), Col(inserted, h => h.Description), Col(inserted, h => PgTime.ToDb(h.ExpiresAt)),
+                Col(inserted, h => PgTime.ToDb(h.CreatedAt)), Col(inserted, h => PgTime.ToDb(h.UpdatedAt)));
+            var pins = inserted.SelectMany(h => h.Pins.Select((p, i) => (Pin: p, Ordinal: i, h.AccountId))).ToList();
+            if (pins.Count > 0)
+            {
+                PgLoader.Add(batch, PgSql.InsertPins,
+                    Col(pins, p => p.Pin.HoldId), Col(pins, p => p.Ordinal), Col(pins, p => p.Pin.LotId), Col(pins, p => p.AccountId),
+                    Col(pins, p => p.Pin.Amount.Minor));
+            }
+        }
+
+        var updated = holds.Where(h => h.IsDirty && !h.IsNew).ToList();
+        if (updated.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.UpdateHolds,
+                Col(updated, h => h.Id), Col(updated, h => h.Captured.Minor), Col(updated, h => Names.Of(h.Status)),
+                Col(updated, h => PgTime.ToDb(h.UpdatedAt)));
+        }
+    }
+
+    private static void AddEntries(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    {
+        var entries = accounts.SelectMany(a => a.NewEntries).ToList();
+        if (entries.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertEntries,
+                Col(entries, e => e.Id), Col(entries, e => e.AccountId), Col(entries, e => e.Seq), Col(entries, e => Names.Of(e.Type)),
+                Col(entries, e => e.Unit), Col(entries, e => e.Amount.Minor), Col(entries, e => e.BalanceAfter.Minor), Col(entries, e => e.Feature),
+                Col(entries, e => e.Quantity?.Value), Col(entries, e => e.Description), Col(entries, e => e.Reference), Col(entries, e => e.Metadata),
+                Col(entries, e => e.Actor), Col(entries, e => e.HoldId), Col(entries, e => e.LotId), Col(entries, e => e.ReversesEntryId),
+                Col(entries, e => e.TransferId), Col(entries, e => e.IdempotencyKey), Col(entries, e => PgTime.ToDb(e.CreatedAt)));
+        }
+
+        var burns = accounts.SelectMany(a => a.NewBurns).ToList();
+        if (burns.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertBurns,
+                Col(burns, b => b.EntryId), Col(burns, b => b.LotId), Col(burns, b => b.AccountId), Col(burns, b => b.Amount.Minor));
+        }
+    }
+
+    private static void AddIdempotency(NpgsqlBatch batch, List<IdempotencyRow> rows)
+    {
+        if (rows.Count > 0)
+        {
+            PgLoader.Add(batch, PgSql.InsertIdempotency,
+                Col(rows, r => r.Key), Col(rows, r => r.Fingerprint), Col(rows, r => r.OutcomeJson), Col(rows, r => r.ResponseStatus),
+                Col(rows, r => r.ResponseBody), Col(rows, r => PgTime.ToDb(r.CreatedAt)));
+        }
+    }
+
+    private static TValue[] Col<TRow, TValue>(List<TRow> rows, Func<TRow, TValue> select)
+    {
+        var values = new TValue[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            values[i] = select(rows[i]);
+        }
+
+        return values;
+    }
+}

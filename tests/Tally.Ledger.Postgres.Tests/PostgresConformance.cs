@@ -1,0 +1,38 @@
+using Tally.Ledger.Storage;
+using Tally.Testing.Conformance;
+using Tally.Testing.Postgres;
+
+namespace Tally.Ledger.Postgres.Tests;
+
+/// <summary>A database of its own on the test server for the suite, and fresh ones on demand.</summary>
+public sealed class PostgresFixture : ILedgerStoreFixture, IAsyncLifetime
+{
+    private PostgresLedgerStore? _store;
+
+    public ILedgerStore Store => _store ?? throw new InvalidOperationException("fixture not initialized");
+
+    public async Task InitializeAsync()
+    {
+        var server = await PgServer.SharedAsync();
+        _store = new PostgresLedgerStore(await server.CreateDatabaseAsync("conformance"));
+        await _store.MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task<ILedgerStore> CreateIsolatedStoreAsync()
+    {
+        var server = await PgServer.SharedAsync();
+        return new PostgresLedgerStore(await server.CreateDatabaseAsync("isolated"));
+    }
+
+    public Task ExecuteRawAsync(ILedgerStore store, string sql) => ((PostgresLedgerStore)store).ExecuteAsync(sql, CancellationToken.None);
+
+    public async Task DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+    }
+}
+
+public sealed class PostgresConformance(PostgresFixture fixture) : LedgerStoreConformance<PostgresFixture>(fixture);

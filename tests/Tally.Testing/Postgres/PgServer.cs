@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Tally.Testing.Postgres;
+
+/// <summary>
+/// The PostgreSQL server tests run against: <c>TALLY_TEST_PG</c> (a connection string to a server
+/// whose user may create databases) when set, else a throwaway cluster this process starts in a
+/// temp directory on a free loopback port and removes when it exits. As root the cluster runs as
+/// the <c>postgres</c> user (PostgreSQL refuses to run as root). Each fixture gets its own database.
+/// </summary>
+public sealed class PgServer
+{
+    private const string DefaultBin = "/usr/lib/postgresql/15/bin";
+    private static readonly Lazy<Task<PgServer>> Shared = new(StartAsync);
+    private readonly string? _root;
+    private int _databases;
+
+    private PgServer(string adminConnectionString, string? root)
+    {
+        AdminConnectionString = adminConnectionString;
+        _root = root;
+    }
+
+    /// <summary>A connection string to the server's maintenance database.</summary>
+    public string AdminConnectionString { get; }
+
+    public static Task<PgServer> SharedAsync() => Shared.Value;
+
+    /// <summary>A new empty database; returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string purpose)
+    {
+        var name = $"tally_{purpose}_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}".ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, Pooling = true, MaxPoolSize = 80 }.ConnectionString;
+    }
+
+    private static async Task<PgServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("TALLY_TEST_PG") is { Length: > 0 } given)
+        {
+            return new PgServer(given, null);
+        }
+
+        var bin = Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
+        var root = Directory.CreateTempSubdirectory("tally-test-pg-").FullName;
+        var data = Path.Combine(root, "data");
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+        {
+            Run("chown", ["postgres:postgres", root], asPostgres: false);
+        }
+
+        Run($"{bin}/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
+        var port = FreePort();
+        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
+        Run($"{bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
+        var server = new PgServer($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Pooling=false", root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(bin, asRoot);
+        await Task.CompletedTask;
+        return server;
+    }
+
+    private void Stop(string bin, bool asRoot)
+    {
+        if (_root is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Run($"{bin}/pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], asRoot);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone; the directory is removed below either way.
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private static void Run(string file, string[] args, bool asPostgres)
+    {
+        var start = new ProcessStartInfo(asPostgres ? "runuser" : file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (asPostgres)
+        {
+            foreach (var a in new[] { "-u", "postgres", "--", file })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{file} timed out");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {output.Result}{error.Result}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
