@@ -11,21 +11,23 @@ namespace Tally.Ledger.Postgres;
 /// </summary>
 internal static class PgLoader
 {
-    public static NpgsqlBatch Build(NpgsqlConnection connection, WriteScope scope, bool forWrite)
+    /// <param name="connection">Where the batch runs.</param>
+    /// <param name="accountIds">The (resolved) accounts to lock and load.</param>
+    /// <param name="scope">Holds, entries, features and idempotency keys to load besides.</param>
+    /// <param name="forWrite">Lock (write transaction) or not (read-only snapshot, committed in the same batch).</param>
+    public static NpgsqlBatch Build(NpgsqlConnection connection, Guid[] accountIds, WriteScope scope, bool forWrite)
     {
         var batch = connection.CreateBatch();
         Add(batch, forWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        var accounts = scope.Accounts.ToArray();
         var holds = scope.Holds.ToArray();
-        var entries = scope.Entries.ToArray();
-        Add(batch, forWrite ? PgSql.LockAccounts : PgSql.ReadAccounts, accounts, holds, entries);
-        Add(batch, PgSql.Balances, accounts, holds, entries);
-        Add(batch, PgSql.Lots, accounts, holds, entries);
-        Add(batch, PgSql.Holds, accounts, holds, entries);
-        Add(batch, PgSql.Pins, accounts, holds, entries);
-        if (entries.Length > 0)
+        Add(batch, forWrite ? PgSql.LockAccounts : PgSql.ReadAccounts, accountIds);
+        Add(batch, PgSql.Balances, accountIds);
+        Add(batch, PgSql.Lots, accountIds);
+        Add(batch, PgSql.Holds, accountIds, holds);
+        Add(batch, PgSql.Pins, accountIds, holds);
+        if (scope.Entries.Count > 0)
         {
-            Add(batch, PgSql.Reversible, entries);
+            Add(batch, PgSql.Reversible, scope.Entries.ToArray());
         }
 
         if (scope.Features.Count > 0)

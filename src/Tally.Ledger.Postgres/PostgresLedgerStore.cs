@@ -9,13 +9,15 @@ namespace Tally.Ledger.Postgres;
 /// <summary>
 /// The production store. A write is two round trips however many requests it carries: one batch
 /// that begins, locks the accounts (in id order) and loads their rows; one batch of set-based
-/// writes ending in COMMIT. Conflicts with concurrent transactions roll back and run again.
+/// writes ending in COMMIT. (A third comes first only for accounts, holds or entries whose account
+/// id this process has not seen yet.) Conflicts with concurrent transactions roll back and run again.
 /// </summary>
 public sealed class PostgresLedgerStore : ILedgerStore
 {
     private const int MaxAttempts = 12;
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
+    private readonly PgAccountIds _accountIds = new();
 
     public PostgresLedgerStore(string connectionString)
         : this(CreateDataSource(connectionString), ownsDataSource: true)
@@ -42,6 +44,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
             builder.AutoPrepareMinUsages = 2;
         }
 
+        // The load statements take arrays; PostgreSQL would re-plan them on every call (a custom
+        // plan always looks cheaper than the generic one for ANY($1)), which costs more than
+        // running them. Their generic plans are the index lookups we want.
+        if (string.IsNullOrEmpty(builder.Options))
+        {
+            builder.Options = "-c plan_cache_mode=force_generic_plan";
+        }
+
+        builder.NoResetOnClose = true;
+
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }
 
@@ -67,8 +79,9 @@ public sealed class PostgresLedgerStore : ILedgerStore
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             try
             {
+                var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
                 LedgerSnapshot snapshot;
-                await using (var load = PgLoader.Build(connection, scope, forWrite: true))
+                await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true))
                 await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
                 {
                     snapshot = await PgLoader.ReadAsync(reader, scope, now, cancellationToken);
@@ -77,6 +90,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
                 var result = decide(snapshot);
                 await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot) : Commit(connection);
                 await write.ExecuteNonQueryAsync(cancellationToken);
+                _accountIds.Learn(snapshot);
                 return result;
             }
             catch (PostgresException e) when (IsConflict(e) && attempt < MaxAttempts)
@@ -96,7 +110,13 @@ public sealed class PostgresLedgerStore : ILedgerStore
     {
         var scope = WriteScope.ForAccount(externalId);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = PgLoader.Build(connection, scope, forWrite: false);
+        var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
+        if (accountIds.Length == 0)
+        {
+            return null;
+        }
+
+        await using var batch = PgLoader.Build(connection, accountIds, scope, forWrite: false);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var snapshot = await PgLoader.ReadAsync(reader, scope, default, cancellationToken);
         return snapshot.Accounts.GetValueOrDefault(externalId);

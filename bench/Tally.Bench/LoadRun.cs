@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Tally.Bench;
+
+/// <summary>What one timed run measured.</summary>
+public sealed record LoadResult(string Name, long Operations, long Refused, TimeSpan Elapsed, double P50Ms, double P99Ms)
+{
+    public double PerSecond => Operations / Elapsed.TotalSeconds;
+}
+
+/// <summary>
+/// Runs <c>callers</c> loops of one operation for a fixed time after a warm-up, counting what
+/// succeeded and timing each call. Bounded in time and in memory (a fixed sample of latencies).
+/// </summary>
+public static class LoadRun
+{
+    private const int SamplesPerCaller = 200_000;
+
+    public static async Task<LoadResult> RunAsync(string name, int callers, TimeSpan warmup, TimeSpan duration, Func<int, Random, Task<bool>> operation)
+    {
+        using var stop = new CancellationTokenSource();
+        var measuring = 0;
+        var ok = new long[callers];
+        var refused = new long[callers];
+        var samples = new double[callers][];
+        var counts = new int[callers];
+        var workers = Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        {
+            var random = new Random(caller * 7919);
+            samples[caller] = new double[SamplesPerCaller];
+            while (!stop.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var success = await operation(caller, random);
+                if (Volatile.Read(ref measuring) == 0)
+                {
+                    continue;
+                }
+
+                if (success)
+                {
+                    ok[caller]++;
+                }
+                else
+                {
+                    refused[caller]++;
+                }
+
+                if (counts[caller] < SamplesPerCaller)
+                {
+                    samples[caller][counts[caller]++] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                }
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup);
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref measuring, 1);
+        await Task.Delay(duration);
+        Volatile.Write(ref measuring, 0);
+        var elapsed = clock.Elapsed;
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        var all = samples.SelectMany((s, i) => s.Take(counts[i])).Order().ToArray();
+        return new LoadResult(name, ok.Sum(), refused.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+}

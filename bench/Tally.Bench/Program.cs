@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Spectre.Console;
+using Tally.Bench;
+using Tally.Ledger.Postgres;
+using Tally.Ledger.Sqlite;
+using Tally.Testing.Postgres;
+
+// Tally's hot-path benchmark. Prints one table: the pgbench baseline and the library's charge
+// throughput on PostgreSQL and SQLite, each with its SPEC §14 target. See bench/README.md.
+var seconds = new Option<int>("--seconds") { Description = "Measured seconds per scenario", DefaultValueFactory = _ => 10 };
+var accounts = new Option<int>("--accounts") { Description = "Accounts (and pgbench rows) for the random scenarios", DefaultValueFactory = _ => 10_000 };
+var only = new Option<string>("--only") { Description = "all | postgres | sqlite", DefaultValueFactory = _ => "all" };
+var randomCallers = new Option<int>("--random-callers") { Description = "Concurrent callers on random accounts", DefaultValueFactory = _ => 32 };
+var hotCallers = new Option<int>("--hot-callers") { Description = "Concurrent callers on the hot account", DefaultValueFactory = _ => 16 };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers };
+root.SetAction(async (parse, ct) =>
+{
+    var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
+    var warmup = TimeSpan.FromSeconds(Math.Min(3, parse.GetValue(seconds)));
+    var rows = parse.GetValue(accounts);
+    var which = parse.GetValue(only) ?? "all";
+    var c = parse.GetValue(randomCallers);
+    var h = parse.GetValue(hotCallers);
+    var results = new List<(LoadResult Result, string Target, double? Ratio)>();
+
+    if (which is "all" or "postgres")
+    {
+        var server = await PgServer.SharedAsync();
+        var connectionString = await server.CreateDatabaseAsync("bench");
+        await PgBench.PrepareAsync(connectionString, rows);
+        var pgRandom = await PgBench.RunAsync($"pgbench random rows, c={c}", connectionString, c, rows, duration);
+        var pgHot = await PgBench.RunAsync($"pgbench one hot row, c={h}", connectionString, h, 1, duration);
+        results.Add((pgRandom, "baseline", null));
+        results.Add((pgHot, "baseline", null));
+
+        await using var store = new PostgresLedgerStore(connectionString);
+        await store.MigrateAsync(ct);
+        var scenarios = new LedgerScenarios(store);
+        var ids = await scenarios.SeedAsync("bench", rows);
+        var hot = (await scenarios.SeedAsync("hot", 1))[0];
+        var random = await scenarios.ChargeRandomAsync($"library PostgreSQL random accounts, c={c}", ids, c, warmup, duration);
+        results.Add((random, "≥ 1.5× pgbench random", random.PerSecond / pgRandom.PerSecond / 1.5));
+        var hotResult = await scenarios.ChargeHotAsync($"library PostgreSQL one hot account, c={h}", hot, h, warmup, duration);
+        results.Add((hotResult, "≥ 4× pgbench hot row", hotResult.PerSecond / pgHot.PerSecond / 4));
+        var report = await scenarios.Ledger.VerifyAsync(ct);
+        AnsiConsole.MarkupLine($"PostgreSQL verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
+    }
+
+    if (which is "all" or "sqlite")
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-bench-");
+        try
+        {
+            await using var store = new SqliteLedgerStore(Path.Combine(directory.FullName, "bench.db"));
+            await store.MigrateAsync(ct);
+            var scenarios = new LedgerScenarios(store);
+            var ids = await scenarios.SeedAsync("bench", rows);
+            var hot = (await scenarios.SeedAsync("hot", 1))[0];
+            var random = await scenarios.ChargeRandomAsync($"library SQLite random accounts, c={c}", ids, c, warmup, duration);
+            results.Add((random, "≥ 20,000/s", random.PerSecond / 20_000));
+            var hotResult = await scenarios.ChargeHotAsync($"library SQLite one hot account, c={h}", hot, h, warmup, duration);
+            results.Add((hotResult, "≥ 20,000/s", hotResult.PerSecond / 20_000));
+            var report = await scenarios.Ledger.VerifyAsync(ct);
+            AnsiConsole.MarkupLine($"SQLite verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    var table = new Table().AddColumns("scenario", "ops/s", "p50 ms", "p99 ms", "target", "of target");
+    foreach (var (result, target, ratio) in results)
+    {
+        table.AddRow(
+            Markup.Escape(result.Name),
+            result.PerSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
+            double.IsNaN(result.P50Ms) ? "-" : result.P50Ms.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+            double.IsNaN(result.P99Ms) ? "-" : result.P99Ms.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
+            Markup.Escape(target),
+            ratio is { } r ? (r >= 1 ? $"[green]{r:P0}[/]" : $"[red]{r:P0}[/]") : "");
+    }
+
+    AnsiConsole.Write(table);
+    AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; pgbench p50 column is its average latency.[/]");
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();
