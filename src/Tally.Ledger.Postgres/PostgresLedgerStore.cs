@@ -34,6 +34,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
     public NpgsqlDataSource DataSource => _dataSource;
 
+    /// <summary>Where the store points, without credentials (for logs and banners).</summary>
+    public string Target
+    {
+        get
+        {
+            var settings = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+            return $"postgres://{settings.Host}:{settings.Port}/{settings.Database}";
+        }
+    }
+
     /// <summary>A data source with the pool and statement preparation tuned for the ledger's hot statements.</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {

@@ -30,6 +30,7 @@ public sealed class PostgresFixture : ILedgerStoreFixture, IAsyncLifetime
     {
         if (_store is not null)
         {
+            await SuiteVerification.AssertCleanAsync(_store);
             await _store.DisposeAsync();
         }
     }

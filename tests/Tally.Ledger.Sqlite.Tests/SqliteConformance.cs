@@ -26,6 +26,7 @@ public sealed class SqliteFixture : ILedgerStoreFixture, IAsyncLifetime
     {
         if (_store is not null)
         {
+            await SuiteVerification.AssertCleanAsync(_store);
             await _store.DisposeAsync();
         }
 

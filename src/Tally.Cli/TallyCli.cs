@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Spectre.Console;
+using Tally.Cli.Commands;
+
+namespace Tally.Cli;
+
+/// <summary>
+/// The <c>tally</c> command line. Exit codes: 0 done, 1 refused or invariants violated,
+/// 2 bad usage or configuration.
+/// </summary>
+public static class TallyCli
+{
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console)
+    {
+        var database = new Option<string?>("--database")
+        {
+            Description = $"sqlite:<path> or a PostgreSQL connection string (default: ${StoreFactory.Setting}, else {StoreFactory.DefaultDatabase})",
+            Recursive = true,
+        };
+        var context = new CliContext(console, database);
+        var root = new RootCommand("Tally: a self-hosted credit ledger.") { database };
+        root.Subcommands.Add(MigrateCommand.Create(context));
+        root.Subcommands.Add(VerifyCommand.Create(context));
+        root.Subcommands.Add(AccountsCommand.Create(context));
+        root.Subcommands.Add(ExpireCommand.Create(context));
+        return root.Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,114 @@
+using Shouldly;
+using Spectre.Console.Testing;
+using Tally.Testing.Postgres;
+using Xunit;
+
+namespace Tally.Cli.Tests;
+
+/// <summary>The tally command run in-process against real databases of both kinds.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-cli-").FullName;
+
+    public static TheoryData<string> Stores => new() { "sqlite", "postgres" };
+
+    private async Task<string> DatabaseAsync(string kind) => kind == "sqlite"
+        ? $"sqlite:{Path.Combine(_directory, $"{Guid.NewGuid():N}.db")}"
+        : await (await PgServer.SharedAsync()).CreateDatabaseAsync("cli");
+
+    private static async Task<(int Code, string Output)> RunAsync(string database, params string[] args)
+    {
+        var console = new TestConsole();
+        console.Profile.Width = 240;
+        var code = await TallyCli.RunAsync([.. args, "--database", database], console);
+        return (code, console.Output);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Migrate_then_verify_an_empty_ledger_reports_no_violations(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+
+        (await RunAsync(database, "migrate")).Code.ShouldBe(0);
+        var (code, output) = await RunAsync(database, "verify");
+
+        code.ShouldBe(0);
+        output.ShouldContain("0 violations");
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Grant_charge_and_show_work_and_a_refused_charge_exits_1(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+
+        (await RunAsync(database, "accounts", "grant", "alice", "50", "--description", "welcome")).Code.ShouldBe(0);
+        var charged = await RunAsync(database, "accounts", "charge", "alice", "30");
+        var refused = await RunAsync(database, "accounts", "charge", "alice", "500");
+        var shown = await RunAsync(database, "accounts", "show", "alice");
+
+        charged.Code.ShouldBe(0);
+        refused.Code.ShouldBe(1);
+        refused.Output.ShouldContain("Insufficient credits");
+        shown.Code.ShouldBe(0);
+        shown.Output.ShouldContain("welcome");
+        shown.Output.ShouldContain("120");
+        (await RunAsync(database, "accounts", "show", "nobody")).Code.ShouldBe(1);
+        (await RunAsync(database, "accounts", "charge", "alice", "0.5")).Code.ShouldBe(2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Verify_reports_a_corrupted_balance_and_a_corrupted_lot_and_exits_1(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+        await RunAsync(database, "accounts", "grant", "bob", "10");
+        await RunAsync(database, "accounts", "charge", "bob", "3");
+        (await RunAsync(database, "verify")).Code.ShouldBe(0);
+
+        await using (var store = StoreFactory.Open(database))
+        {
+            await CorruptAsync(store, "UPDATE balances SET balance = balance + 7");
+            await CorruptAsync(store, "UPDATE lots SET remaining = remaining - 1 WHERE remaining > 0");
+        }
+
+        var (code, output) = await RunAsync(database, "verify");
+
+        code.ShouldBe(1);
+        output.ShouldContain("journal_sum");
+        output.ShouldContain("lot_lineage");
+        output.ShouldContain("FAILED");
+    }
+
+    [Fact]
+    public async Task The_sweeper_runs_once()
+    {
+        var (code, output) = await RunAsync($"sqlite:{Path.Combine(_directory, "sweep.db")}", "expire");
+
+        code.ShouldBe(0);
+        output.ShouldContain("Swept 0 account(s)");
+    }
+
+    [Fact]
+    public async Task A_bad_database_setting_exits_2_naming_it()
+    {
+        var (code, output) = await RunAsync("nonsense", "verify");
+
+        code.ShouldBe(2);
+        output.ShouldContain("TALLY_DATABASE");
+    }
+
+    private static Task<int> CorruptAsync(Ledger.Storage.ILedgerStore store, string sql) => store switch
+    {
+        Ledger.Sqlite.SqliteLedgerStore sqlite => sqlite.ExecuteWrite(sql),
+        Ledger.Postgres.PostgresLedgerStore postgres => postgres.ExecuteAsync(sql, CancellationToken.None),
+        _ => throw new NotSupportedException(store.Kind),
+    };
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
