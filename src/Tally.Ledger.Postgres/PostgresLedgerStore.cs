@@ -12,7 +12,7 @@ namespace Tally.Ledger.Postgres;
 /// writes ending in COMMIT. (A third comes first only for accounts, holds or entries whose account
 /// id this process has not seen yet.) Conflicts with concurrent transactions roll back and run again.
 /// </summary>
-public sealed class PostgresLedgerStore : ILedgerStore
+public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 {
     private const int MaxAttempts = 12;
     private readonly NpgsqlDataSource _dataSource;

@@ -12,7 +12,7 @@ namespace Tally.Ledger.Sqlite;
 /// <c>BEGIN IMMEDIATE</c> and the busy timeout. Readers use their own connections and see a
 /// consistent snapshot each.
 /// </summary>
-public sealed class SqliteLedgerStore : ILedgerStore
+public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 {
     private const int MaxAttempts = 20;
     private readonly string _connectionString;
@@ -199,13 +199,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
         });
 
     /// <summary>Runs a raw statement on the write connection (tests use it to corrupt data on purpose).</summary>
-    public async Task<int> ExecuteWrite(string sql, params object?[] values)
+    public Task<int> ExecuteWrite(string sql, params object?[] values) =>
+        WithWriterAsync(session => session[sql].Execute(values));
+
+    private async Task<T> WithWriterAsync<T>(Func<SqliteSession, T> work)
     {
         await _writeLock.WaitAsync();
         try
         {
-            using var statement = new Statement(Writer().Connection, sql, () => null);
-            return statement.Execute(values);
+            return work(Writer());
         }
         finally
         {

@@ -21,14 +21,16 @@ internal sealed class SqliteSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    /// <summary>The transaction statements of this session run in, if any.</summary>
-    public SqliteTransaction? Transaction { get; private set; }
+    private SqliteTransaction? _transaction;
+
+    /// <summary>The open transaction statements of this session run in, if any (a finished one has no connection).</summary>
+    public SqliteTransaction? Transaction => _transaction?.Connection is null ? null : _transaction;
 
     /// <summary>Starts a transaction: IMMEDIATE (take the write lock now) for writes, DEFERRED for reads.</summary>
     public SqliteTransaction Begin(bool write)
     {
-        Transaction = Connection.BeginTransaction(deferred: !write);
-        return Transaction;
+        _transaction = Connection.BeginTransaction(deferred: !write);
+        return _transaction;
     }
 
     public Statement this[string sql]

@@ -226,6 +226,18 @@ public sealed class CreditLedger
         return created;
     }
 
+    /// <summary>A unit by key: from the cache, else the store (units created on another instance).</summary>
+    public async ValueTask<UnitInfo?> FindUnitAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_units.Find(key) is { } unit)
+        {
+            return unit;
+        }
+
+        await _units.RefreshAsync(cancellationToken);
+        return _units.Find(key);
+    }
+
     public async Task<IReadOnlyList<UnitInfo>> GetUnitsAsync(CancellationToken cancellationToken = default)
     {
         await _units.RefreshAsync(cancellationToken);

@@ -88,14 +88,20 @@ public sealed record Reserve(
     public const int MaxTtlSeconds = 86_400;
 }
 
-/// <summary>Charge up to the held amount (default all) and return the rest.</summary>
-public sealed record Capture(Guid HoldId, Credits? Amount = null) : LedgerCommand;
+/// <summary>
+/// Charge up to the held amount (default all) and return the rest. <c>Amount</c> is in whole units
+/// of the hold's unit (exact: more decimals than the unit allows is refused).
+/// </summary>
+public sealed record Capture(Guid HoldId, decimal? Amount = null) : LedgerCommand;
 
 /// <summary>Return all held credits.</summary>
 public sealed record Release(Guid HoldId) : LedgerCommand;
 
-/// <summary>Undo a charge or capture, fully (default: what is left of it) or partly.</summary>
-public sealed record Reverse(Guid EntryId, Credits? Amount = null, string? Reason = null) : LedgerCommand;
+/// <summary>
+/// Undo a charge or capture, fully (default: what is left of it) or partly. <c>Amount</c> is in
+/// whole units of the entry's unit (exact).
+/// </summary>
+public sealed record Reverse(Guid EntryId, decimal? Amount = null, string? Reason = null) : LedgerCommand;
 
 /// <summary>An admin's signed correction; the reason is mandatory.</summary>
 public sealed record Adjust(string Account, Credits Amount, string Reason, string Unit = UnitInfo.DefaultKey) : LedgerCommand;

@@ -59,9 +59,9 @@ internal static class CreditOps
 
     public static LedgerOutcome Reverse(CommandContext ctx, Reverse cmd)
     {
-        if (Rules.Text(cmd.Reason, "reason") is { } invalid)
+        if (Rules.Text(cmd.Reason, "reason") is { } reasonInvalid)
         {
-            return invalid;
+            return reasonInvalid;
         }
 
         if (!ctx.Snapshot.Entries.TryGetValue(cmd.EntryId, out var original))
@@ -84,10 +84,9 @@ internal static class CreditOps
             return new InvalidState("the charge has been reversed in full already");
         }
 
-        var amount = cmd.Amount ?? left;
-        if (!amount.IsPositive)
+        if (Rules.Whole(unit, cmd.Amount, left, out var amount) is { } invalid)
         {
-            return new Invalid("amount", "must be greater than zero");
+            return invalid;
         }
 
         if (amount > left)

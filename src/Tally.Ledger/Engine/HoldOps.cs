@@ -74,10 +74,9 @@ internal static class HoldOps
         }
 
         var unit = ctx.Unit(hold.Unit);
-        var amount = cmd.Amount ?? hold.Amount;
-        if (!amount.IsPositive)
+        if (Rules.Whole(unit, cmd.Amount, hold.Amount, out var amount) is { } invalid)
         {
-            return new Invalid("amount", "must be greater than zero");
+            return invalid;
         }
 
         if (amount > hold.Amount)

@@ -34,6 +34,26 @@ internal static class Rules
             : null;
     }
 
+    /// <summary>
+    /// A whole-unit amount converted exactly to minor units of <paramref name="unit"/>, positive;
+    /// <paramref name="fallback"/> when none was given.
+    /// </summary>
+    public static Invalid? Whole(UnitInfo unit, decimal? value, Credits fallback, out Credits amount)
+    {
+        amount = fallback;
+        if (value is not { } whole)
+        {
+            return null;
+        }
+
+        if (!unit.TryToMinor(whole, out amount))
+        {
+            return new Invalid("amount", $"must have at most {unit.Precision} decimal places for {unit.Key}");
+        }
+
+        return amount.IsPositive ? null : new Invalid("amount", "must be greater than zero");
+    }
+
     public static Invalid? Text(string? value, string field, int max = MaxTextLength) =>
         value is not null && value.Length > max ? new Invalid(field, $"must be at most {max} characters") : null;
 

@@ -88,7 +88,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var t = NewLedger();
         var id = await t.NewAccountAsync(10);
         var hold = Is<HoldResult>(await t.ReserveAsync(id, 4)).Hold;
-        LedgerCommand[] commands = [new Capture(hold.Id, new Credits(2)), new Charge(id, Price.Of(new Credits(8)))];
+        LedgerCommand[] commands = [new Capture(hold.Id, 2), new Charge(id, Price.Of(new Credits(8)))];
 
         var outcome = await t.Ledger.ExecuteAsync(new LedgerRequest(commands, BatchMode.Atomic));
 

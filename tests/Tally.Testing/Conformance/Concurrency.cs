@@ -61,7 +61,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
                 else
                 {
                     var amount = 1 + ((worker + i) % 3);
-                    Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, new Credits(amount))));
+                    Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, amount)));
                     captured += amount;
                 }
             }
@@ -127,7 +127,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
                 var outcome = await t.RunAsync(command);
                 if (outcome is HoldResult { Hold: var hold } && random.Next(2) == 0)
                 {
-                    await t.RunAsync(new Capture(hold.Id, new Credits(1)));
+                    await t.RunAsync(new Capture(hold.Id, 1));
                 }
             }
         })));

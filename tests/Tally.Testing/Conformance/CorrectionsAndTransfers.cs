@@ -17,7 +17,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var id = await t.NewAccountAsync(50);
         var charge = Is<EntryResult>(await t.ChargeAsync(id, 30)).Entry;
 
-        var partial = Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id, new Credits(10), "partial")));
+        var partial = Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id, 10, "partial")));
         partial.Entry.Type.ShouldBe(EntryType.Reversal);
         partial.Entry.Amount.Minor.ShouldBe(10);
         partial.Entry.ReversesEntryId.ShouldBe(charge.Id);
@@ -26,11 +26,11 @@ public abstract partial class LedgerStoreConformance<TFixture>
 
         Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id, null, "the rest"))).Entry.Amount.Minor.ShouldBe(20);
         (await t.TotalAsync(id)).ShouldBe(50);
-        Is<InvalidState>(await t.RunAsync(new Reverse(charge.Id, new Credits(1))));
+        Is<InvalidState>(await t.RunAsync(new Reverse(charge.Id, 1)));
 
         var small = Is<EntryResult>(await t.ChargeAsync(id, 5)).Entry;
-        Is<InvalidState>(await t.RunAsync(new Reverse(small.Id, new Credits(6))));
-        InvalidField(await t.RunAsync(new Reverse(small.Id, new Credits(0))), "amount");
+        Is<InvalidState>(await t.RunAsync(new Reverse(small.Id, 6)));
+        InvalidField(await t.RunAsync(new Reverse(small.Id, 0)), "amount");
         (await t.TotalAsync(id)).ShouldBe(45);
         await t.ShouldHoldInvariantsAsync();
     }
@@ -57,7 +57,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         await t.RunAsync(new EnsureAccount(id, OverdraftLimit: 10));
         var charge = Is<EntryResult>(await t.ChargeAsync(id, 12)).Entry;
 
-        Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id, new Credits(4)))).Balance.Total.Minor.ShouldBe(-3);
+        Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id, 4))).Balance.Total.Minor.ShouldBe(-3);
         Is<EntryResult>(await t.RunAsync(new Reverse(charge.Id))).Balance.Total.Minor.ShouldBe(5);
         await t.ShouldHoldInvariantsAsync();
     }

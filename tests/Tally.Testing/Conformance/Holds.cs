@@ -1,5 +1,4 @@
 using Shouldly;
-using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
@@ -35,7 +34,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var id = await t.NewAccountAsync(100);
         var hold = Is<HoldResult>(await t.ReserveAsync(id, 25)).Hold;
 
-        var captured = Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, new Credits(10))));
+        var captured = Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, 10)));
 
         captured.Hold.Status.ShouldBe(HoldStatus.Captured);
         captured.Hold.Captured.Minor.ShouldBe(10);
@@ -97,9 +96,9 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var id = await t.NewAccountAsync(100);
         var hold = Is<HoldResult>(await t.ReserveAsync(id, 10)).Hold;
 
-        InvalidField(await t.RunAsync(new Capture(hold.Id, new Credits(11))), "amount");
-        InvalidField(await t.RunAsync(new Capture(hold.Id, new Credits(0))), "amount");
-        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, new Credits(10))));
+        InvalidField(await t.RunAsync(new Capture(hold.Id, 11)), "amount");
+        InvalidField(await t.RunAsync(new Capture(hold.Id, 0)), "amount");
+        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, 10)));
     }
 
     [Fact]
@@ -146,7 +145,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var hold = Is<HoldResult>(await t.RunAsync(new Reserve(id, Price.OfFeature(feature.Key, TestLedger.ToMicros(10))))).Hold;
 
         Is<EntryResult>(await t.ChargeAsync(id, 10));
-        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, new Credits(4))));
+        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, 4)));
         Is<EntryResult>(await t.ChargeFeatureAsync(id, feature.Key, 6));
         (await t.TotalAsync(id)).ShouldBe(0);
         await t.ShouldHoldInvariantsAsync();
@@ -176,7 +175,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
 
         var hold = Is<HoldResult>(await t.ReserveAsync(id, 25)).Hold;
         Is<InsufficientCredits>(await t.ReserveAsync(id, 6));
-        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, new Credits(22)))).Balance.Total.Minor.ShouldBe(-12);
+        Is<HoldResult>(await t.RunAsync(new Capture(hold.Id, 22))).Balance.Total.Minor.ShouldBe(-12);
         (await t.AvailableAsync(id)).ShouldBe(-12);
         await t.ShouldHoldInvariantsAsync();
     }

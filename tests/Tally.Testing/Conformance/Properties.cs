@@ -179,7 +179,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
             "adjust+" => new Adjust(account, amount, "property"),
             "adjust-" => new Adjust(account, -amount, "property"),
             "reserve" => new Reserve(account, Price.Of(amount)),
-            "capture" => new Capture(holds[step.Other % holds.Count], amount),
+            "capture" => new Capture(holds[step.Other % holds.Count], step.Amount),
             "release" => new Release(holds[step.Other % holds.Count]),
             "transfer" => new Transfer(account, accounts[step.Other], amount),
             _ => throw new InvalidOperationException(step.Kind),
