@@ -1,20 +1,21 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
+using Tally.Server.Hosting;
 
 namespace Tally.Cli;
 
-/// <summary>What every command needs: the console, and the store and ledger the options name.</summary>
+/// <summary>What every command needs: the console, the settings, and the store and ledger they name.</summary>
 public sealed class CliContext(IAnsiConsole console, Option<string?> database)
 {
     public IAnsiConsole Console { get; } = console;
 
-    public ILedgerStore OpenStore(ParseResult parse) =>
-        StoreFactory.Open(parse.GetValue(database) ?? Environment.GetEnvironmentVariable(StoreFactory.Setting));
+    /// <summary>Settings from the environment (the seed's names; SPEC §12).</summary>
+    public static TallySettings Settings() => TallySettings.Load(new ConfigurationBuilder().AddEnvironmentVariables().Build());
 
-    public static CreditLedger OpenLedger(ILedgerStore store) =>
-        new(store, LedgerSettings.FromEnvironment(), TimeProvider.System);
+    public static CreditLedger OpenLedger(ILedgerStore store) => new(store, Settings().Ledger, TimeProvider.System);
 
     /// <summary>
     /// Runs a command body with the store open and migrated (unless TALLY_MIGRATE_ON_START=false),
@@ -23,11 +24,13 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
     public async Task<int> RunAsync(ParseResult parse, Func<ILedgerStore, Task<int>> body)
     {
         ILedgerStore store;
+        TallySettings settings;
         try
         {
-            store = OpenStore(parse);
+            settings = Settings();
+            store = StoreFactory.Open(parse.GetValue(database) ?? settings.Database);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or SettingsException)
         {
             Console.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return 2;
@@ -35,20 +38,12 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
 
         await using (store)
         {
-            try
+            if (settings.MigrateOnStart)
             {
-                if (Environment.GetEnvironmentVariable("TALLY_MIGRATE_ON_START") is not { } migrate || !migrate.Equals("false", StringComparison.OrdinalIgnoreCase))
-                {
-                    await store.MigrateAsync(CancellationToken.None);
-                }
+                await store.MigrateAsync(CancellationToken.None);
+            }
 
-                return await body(store);
-            }
-            catch (SettingException e)
-            {
-                Console.MarkupLineInterpolated($"[red]{e.Message}[/]");
-                return 2;
-            }
+            return await body(store);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Tally.Cli.Commands;
+using Tally.Server.Hosting;
 
 namespace Tally.Cli;
 
@@ -23,6 +24,8 @@ public static class TallyCli
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(AccountsCommand.Create(context));
         root.Subcommands.Add(ExpireCommand.Create(context));
+        root.Subcommands.Add(ApiKeysCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(database));
         return root.Parse(args).InvokeAsync();
     }
 }

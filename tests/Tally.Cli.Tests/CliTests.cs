@@ -1,5 +1,6 @@
 using Shouldly;
 using Spectre.Console.Testing;
+using Tally.Server.Hosting;
 using Tally.Testing.Postgres;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tally.Server.Hosting;
 
 namespace Tally.Cli.Commands;
 

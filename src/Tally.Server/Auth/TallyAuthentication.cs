@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Tally.Server.Http;
+
+namespace Tally.Server.Auth;
+
+/// <summary>Claims a Tally credential puts on the request.</summary>
+public static class TallyClaims
+{
+    public const string Credential = "tally:credential";
+    public const string Kind = "tally:kind";
+    public const string Scope = "tally:scope";
+    public const string Account = "tally:account";
+    public const string ApiKey = "api_key";
+    public const string ClientToken = "client_token";
+
+    public static string? CredentialOf(ClaimsPrincipal user) => user.FindFirst(Credential)?.Value;
+
+    public static bool IsClientToken(ClaimsPrincipal user) => user.FindFirst(Kind)?.Value == ClientToken;
+
+    public static bool HasScope(ClaimsPrincipal user, string scope) =>
+        user.HasClaim(Scope, Scopes.Admin) || user.HasClaim(Scope, scope);
+}
+
+/// <summary>Marks the one endpoint (SSE) where browsers may pass a client token as <c>?access_token=</c>.</summary>
+public sealed class AllowsAccessTokenQuery;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer tally_sk_…</c> (API keys) and <c>Bearer tally_ct_…</c>
+/// (client tokens). Challenges and refusals answer problem documents (401 unauthorized, 403
+/// forbidden), never redirects.
+/// </summary>
+public sealed class TallyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyCache keys,
+    ClientTokens tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Tally";
+    private const string FailureKey = "tally:auth-failure";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var credential = BearerToken();
+        if (credential is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (credential.StartsWith(ApiKeys.SecretPrefix, StringComparison.Ordinal))
+        {
+            var key = ApiKeys.IsWellFormed(credential) ? await keys.FindAsync(credential, Context.RequestAborted) : null;
+            if (key is null)
+            {
+                return Fail("unknown or revoked API key");
+            }
+
+            var claims = new List<Claim> { new(TallyClaims.Credential, key.Id), new(TallyClaims.Kind, TallyClaims.ApiKey) };
+            claims.AddRange(key.Scopes.Select(s => new Claim(TallyClaims.Scope, s)));
+            return Success(claims);
+        }
+
+        if (credential.StartsWith(ClientTokens.Prefix, StringComparison.Ordinal))
+        {
+            var account = await tokens.VerifyAsync(credential, Context.RequestAborted);
+            if (account is null)
+            {
+                return Fail("invalid or expired client token");
+            }
+
+            return Success(
+            [
+                new(TallyClaims.Credential, "ct:" + account),
+                new(TallyClaims.Kind, TallyClaims.ClientToken),
+                new(TallyClaims.Account, account),
+                new(TallyClaims.Scope, Scopes.Read),
+            ]);
+        }
+
+        return Fail("the credential is neither an API key (tally_sk_…) nor a client token (tally_ct_…)");
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var detail = Context.Items[FailureKey] as string ?? "send Authorization: Bearer <API key or client token>";
+        return Write(StatusCodes.Status401Unauthorized, "unauthorized", detail);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Write(StatusCodes.Status403Forbidden, "forbidden", "the credential may not do this");
+
+    private string? BearerToken()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+
+        if (header.Length == 0 && Context.GetEndpoint()?.Metadata.GetMetadata<AllowsAccessTokenQuery>() is not null
+            && Request.Query["access_token"].ToString() is { Length: > 0 } token)
+        {
+            return token;
+        }
+
+        return header.Length > 0 ? header : null;
+    }
+
+    private AuthenticateResult Fail(string reason)
+    {
+        Context.Items[FailureKey] = reason;
+        return AuthenticateResult.Fail(reason);
+    }
+
+    private static AuthenticateResult Success(IEnumerable<Claim> claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    private Task Write(int status, string code, string detail) =>
+        Problems.Result(Context, status, code, detail).ExecuteAsync(Context);
+}

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Tally.Ledger.Model;
+using Tally.Server.Http;
+
+namespace Tally.Server.Contracts;
+
+/// <summary>Soonest expiry: when, and how much expires then.</summary>
+public sealed record NextExpiryDto(DateTimeOffset At, decimal Amount);
+
+/// <summary>One unit's balance (API.md "Balance").</summary>
+public sealed record BalanceDto(string Unit, decimal Available, decimal Held, decimal Total, NextExpiryDto? NextExpiry)
+{
+    public static BalanceDto From(BalanceView b) => new(
+        b.Unit.Key,
+        b.Unit.ToDecimal(b.Available),
+        b.Unit.ToDecimal(b.Held),
+        b.Unit.ToDecimal(b.Total),
+        b.NextExpiry is { } next ? new NextExpiryDto(next.At, b.Unit.ToDecimal(next.Amount)) : null);
+}
+
+/// <summary>API.md "Account".</summary>
+public sealed record AccountDto(
+    string Id,
+    string Tier,
+    bool Frozen,
+    long OverdraftLimit,
+    long? LowBalanceThreshold,
+    JsonElement Metadata,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<BalanceDto> Balances,
+    long Seq)
+{
+    public static AccountDto From(AccountView a) => new(
+        a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, Json.Parse(a.Metadata), a.CreatedAt,
+        a.Balances.Select(BalanceDto.From).ToList(), a.Seq);
+}
+
+/// <summary>GET /v1/accounts/{id}/balance.</summary>
+public sealed record BalanceResponse(string Account, bool Frozen, long Seq, IReadOnlyList<BalanceDto> Balances)
+{
+    public static BalanceResponse From(AccountView a) => new(a.Id, a.Frozen, a.Seq, a.Balances.Select(BalanceDto.From).ToList());
+}
+
+/// <summary>API.md "Entry".</summary>
+public sealed record EntryDto(
+    string Id,
+    string Account,
+    long Seq,
+    string Type,
+    string Unit,
+    decimal Amount,
+    decimal BalanceAfter,
+    string? Feature,
+    decimal? Quantity,
+    string? Description,
+    string? Reference,
+    JsonElement Metadata,
+    string Actor,
+    string? HoldId,
+    string? LotId,
+    string? ReversesEntryId,
+    IReadOnlyList<string> Rules,
+    DateTimeOffset CreatedAt)
+{
+    public static EntryDto From(EntryView e) => new(
+        LedgerIds.Entry(e.Id),
+        e.Account,
+        e.Seq,
+        Names.Of(e.Type),
+        e.Unit.Key,
+        e.Unit.ToDecimal(e.Amount),
+        e.Unit.ToDecimal(e.BalanceAfter),
+        e.Feature,
+        e.Quantity?.ToDecimal(),
+        e.Description,
+        e.Reference,
+        Json.Parse(e.Metadata),
+        e.Actor,
+        e.HoldId is { } hold ? LedgerIds.Hold(hold) : null,
+        e.LotId is { } lot ? LedgerIds.Lot(lot) : null,
+        e.ReversesEntryId is { } reversed ? LedgerIds.Entry(reversed) : null,
+        [],
+        e.CreatedAt);
+}
+
+/// <summary>API.md "Hold".</summary>
+public sealed record HoldDto(
+    string Id,
+    string Account,
+    string Unit,
+    decimal Amount,
+    decimal Captured,
+    string Status,
+    string? Feature,
+    string? Description,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset CreatedAt)
+{
+    public static HoldDto From(HoldView h) => new(
+        LedgerIds.Hold(h.Id), h.Account, h.Unit.Key, h.Unit.ToDecimal(h.Amount), h.Unit.ToDecimal(h.Captured),
+        Names.Of(h.Status), h.Feature, h.Description, h.ExpiresAt, h.CreatedAt);
+}
+
+/// <summary>API.md "Mutation result": grants, charges, reversals, adjustments.</summary>
+public sealed record MutationResponse(EntryDto? Entry, BalanceDto Balance);
+
+/// <summary>Capture and release answers.</summary>
+public sealed record HoldMutationResponse(HoldDto Hold, EntryDto? Entry, BalanceDto Balance);
+
+public sealed record TransferResponse(EntryDto Debit, EntryDto Credit);
+
+public sealed record ChargeCheckResponse(bool Allowed, decimal Available, decimal Required);
+
+public sealed record EntryListResponse(IReadOnlyList<EntryDto> Data, string? NextCursor);
+
+/// <summary>Every list answers <c>{ "data": [...] }</c>.</summary>
+public sealed record ListResponse<T>(IReadOnlyList<T> Data);
+
+/// <summary>Metadata is stored as the JSON text the client sent (an object ≤ 8 KiB).</summary>
+public static class Json
+{
+    private static readonly JsonElement Empty = JsonDocument.Parse("{}").RootElement.Clone();
+
+    public static JsonElement Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json) || json == "{}")
+        {
+            return Empty;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The compact JSON text of a metadata object, or the field error.</summary>
+    public static string? Metadata(JsonElement? value, Dictionary<string, string[]> errors)
+    {
+        if (value is not { } element || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors["metadata"] = ["must be a JSON object"];
+            return null;
+        }
+
+        var text = JsonSerializer.Serialize(element, TallyJson.Options);
+        if (System.Text.Encoding.UTF8.GetByteCount(text) > 8 * 1024)
+        {
+            errors["metadata"] = ["must be a JSON object of at most 8 KiB"];
+            return null;
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,142 @@
+using Tally.Ledger.Commands;
+using Tally.Ledger.Outcomes;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Http;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Features.Accounts;
+
+/// <summary>Accounts: ensure/update, read, balance (ETag), freeze, adjustments.</summary>
+public static class AccountEndpoints
+{
+    public static void MapAccounts(this RouteGroupBuilder v1)
+    {
+        var accounts = v1.MapGroup("/accounts/{externalId}").WithTags("Accounts");
+        accounts.MapPut("", PutAsync).RequireScope(Scopes.Grant).Audited()
+            .Accepts<AccountRequest>("application/json").Produces<AccountDto>(200).Produces<AccountDto>(201).ProducesProblem(400)
+            .WithSummary("Create the account if missing (with the signup grant) and update tier, limits, metadata");
+        accounts.MapGet("", GetAsync).RequireScope(Scopes.Read, clientTokens: true)
+            .Produces<AccountDto>().ProducesProblem(404).WithSummary("The account and its balances");
+        accounts.MapGet("/balance", BalanceAsync).RequireScope(Scopes.Read, clientTokens: true)
+            .Produces<BalanceResponse>().Produces(304).ProducesProblem(404)
+            .WithSummary("Balances; ETag is the account seq, If-None-Match answers 304");
+        accounts.MapPost("/freeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, true, http, gateway, ct))
+            .RequireScope(Scopes.Admin).Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+            .WithSummary("Stop the account spending (charges, new holds, transfers out)");
+        accounts.MapPost("/unfreeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, false, http, gateway, ct))
+            .RequireScope(Scopes.Admin).Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+            .WithSummary("Let a frozen account spend again");
+        accounts.MapPost("/adjustments", AdjustAsync).RequireScope(Scopes.Admin).Audited()
+            .Accepts<AdjustmentRequest>("application/json").Produces<MutationResponse>(201).ProducesProblem(400).ProducesProblem(402)
+            .WithSummary("A signed correction with a mandatory reason");
+    }
+
+    private static async Task<IResult> PutAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<AccountRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var request = body!.Value;
+        var fields = new Fields(gateway.Ledger);
+        var metadata = Json.Metadata(request.Metadata, fields.Errors);
+        if (request.Tier is { } tier && (tier.Length is 0 or > 64))
+        {
+            fields.Add("tier", "must be 1–64 characters");
+        }
+
+        if (request.OverdraftLimit is < 0)
+        {
+            fields.Add("overdraftLimit", "must be zero or more");
+        }
+
+        if (request.LowBalanceThreshold is < 0)
+        {
+            fields.Add("lowBalanceThreshold", "must be zero or more");
+        }
+
+        if (!fields.Ok)
+        {
+            return fields.Problem(http);
+        }
+
+        var threshold = body.Present.Contains("lowBalanceThreshold") ? Patch.To<long?>(request.LowBalanceThreshold) : default;
+        var command = new EnsureAccount(externalId, request.Tier, request.OverdraftLimit, threshold, metadata);
+        return await gateway.RunAsync(http, command, outcome =>
+        {
+            var result = (AccountResult)outcome;
+            return (result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, AccountDto.From(result.Account));
+        }, ct);
+    }
+
+    private static async Task<IResult> GetAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var view = await gateway.Ledger.GetAccountAsync(externalId, ct);
+        return view is null ? Requests.NotFound(http, "account", externalId) : BytesResult.Json(200, AccountDto.From(view));
+    }
+
+    private static async Task<IResult> BalanceAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var read = await gateway.Ledger.ReadAsync(externalId, ct);
+        if (read is null)
+        {
+            return Requests.NotFound(http, "account", externalId);
+        }
+
+        // The ETag is the account's seq. Something that expired since the last write changed the
+        // balance without moving seq yet, so such a read never answers 304.
+        var etag = $"\"{read.View.Seq}\"";
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = "no-cache";
+        if (read.Settled && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return BytesResult.Json(200, BalanceResponse.From(read.View));
+    }
+
+    private static async Task<IResult> FreezeAsync(string externalId, bool frozen, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<FreezeRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var fields = new Fields(gateway.Ledger);
+        var reason = fields.Text(body!.Value.Reason, "reason");
+        return fields.Ok
+            ? await gateway.RunAsync(http, new SetFrozen(externalId, frozen, reason), outcome => (200, AccountDto.From(((AccountResult)outcome).Account)), ct)
+            : fields.Problem(http);
+    }
+
+    private static async Task<IResult> AdjustAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<AdjustmentRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var request = body!.Value;
+        var fields = new Fields(gateway.Ledger);
+        var unit = await fields.UnitAsync(request.Unit, ct);
+        var amount = fields.Amount(request.Amount, unit, signed: true);
+        if (string.IsNullOrWhiteSpace(request.Reason))
+        {
+            fields.Add("reason", "is required for an adjustment");
+        }
+
+        fields.Text(request.Reason, "reason");
+        if (!fields.Ok)
+        {
+            return fields.Problem(http);
+        }
+
+        return await gateway.RunAsync(http, new Adjust(externalId, amount!.Value, request.Reason!, unit!.Key), Responses.Entry, ct);
+    }
+}

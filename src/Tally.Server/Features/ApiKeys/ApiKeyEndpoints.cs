@@ -1,0 +1,78 @@
+using Tally.Ledger.Storage;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Http;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Features.ApiKeys;
+
+public sealed record ApiKeyRequest(string? Name, string[]? Scopes);
+
+/// <summary>A key as listed: never its secret.</summary>
+public sealed record ApiKeyDto(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+{
+    public static ApiKeyDto From(ApiKeyRecord k) => new(k.Id, k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.RevokedAt);
+}
+
+/// <summary>The answer to creating a key: the only time its secret is shown.</summary>
+public sealed record CreatedApiKeyDto(string Id, string Name, IReadOnlyList<string> Scopes, string Secret, DateTimeOffset CreatedAt);
+
+public static class ApiKeyEndpoints
+{
+    public static void MapApiKeys(this RouteGroupBuilder v1)
+    {
+        var keys = v1.MapGroup("/api-keys").WithTags("API keys");
+        keys.MapGet("", ListAsync).RequireScope(Scopes.Admin).Produces<ListResponse<ApiKeyDto>>();
+        keys.MapPost("", CreateAsync).RequireScope(Scopes.Admin).Audited(redacted: true).Accepts<ApiKeyRequest>("application/json")
+            .Produces<CreatedApiKeyDto>(201).ProducesProblem(400).WithSummary("Create a key; its secret is in this answer only");
+        keys.MapDelete("/{id}", RevokeAsync).RequireScope(Scopes.Admin).Audited().Produces(204).ProducesProblem(404).WithSummary("Revoke a key");
+    }
+
+    private static async Task<IResult> ListAsync(IAccessStore store, CancellationToken ct) =>
+        BytesResult.Json(200, new ListResponse<ApiKeyDto>((await store.ListApiKeysAsync(ct)).Select(ApiKeyDto.From).ToList()));
+
+    private static async Task<IResult> CreateAsync(HttpContext http, IAccessStore store, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<ApiKeyRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        {
+            var request = body.Value;
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+            {
+                errors["name"] = ["must be 1–100 characters"];
+            }
+
+            if (request.Scopes is not { Length: > 0 } scopes || scopes.Any(s => s is null || !Auth.Scopes.All.Contains(s)))
+            {
+                errors["scopes"] = ["must list one or more of read, charge, grant, admin"];
+            }
+
+            if (errors.Count > 0)
+            {
+                return Problems.Result(Problems.Validation(Problems.TraceId(http), errors));
+            }
+
+            var (secret, record) = Auth.ApiKeys.Create(request.Name!.Trim(), request.Scopes!.Distinct().ToList(), time.GetUtcNow());
+            await store.CreateApiKeyAsync(record, ct);
+            return BytesResult.Json(201, new CreatedApiKeyDto(record.Id, record.Name, record.Scopes, secret, record.CreatedAt));
+        });
+    }
+
+    private static async Task<IResult> RevokeAsync(string id, HttpContext http, IAccessStore store, ApiKeyCache cache, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct) =>
+        await idempotency.RunAsync(http, [], async () =>
+        {
+            if (!await store.RevokeApiKeyAsync(id, time.GetUtcNow(), ct))
+            {
+                return Requests.NotFound(http, "live API key", id);
+            }
+
+            cache.Forget();
+            return new BytesResult(StatusCodes.Status204NoContent, [], "application/json");
+        });
+}

@@ -1,0 +1,230 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Outcomes;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Features.Charges;
+using Tally.Server.Features.Grants;
+using Tally.Server.Features.Holds;
+using Tally.Server.Http;
+
+namespace Tally.Server.Features.Batch;
+
+/// <summary>POST /v1/batch: up to 1,000 operations, atomic (all or none) or independent (each on its own).</summary>
+public sealed record BatchRequest(string? Mode, JsonElement? Operations);
+
+/// <summary>One result of a batch: the status and body the single endpoint would have answered.</summary>
+public sealed record BatchResult(int Status, JsonElement Body);
+
+public sealed record BatchResponse(IReadOnlyList<BatchResult> Results);
+
+public static class BatchEndpoints
+{
+    public static void MapBatch(this RouteGroupBuilder v1)
+    {
+        // Each operation needs its own scope (grant: grant; charge, reserve, capture, release: charge),
+        // checked below once the operations are known; the group filter only asks for a credential.
+        v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireScope(Scopes.Read)
+            .Accepts<BatchRequest>("application/json").Produces<BatchResponse>()
+            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(413)
+            .WithSummary("Up to 1,000 grant/charge/reserve/capture/release operations; atomic answers the failing operation's problem with failedIndex");
+    }
+
+    private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, StoredResponse? Refused);
+
+    private static async Task<IResult> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<BatchRequest>(http, batch: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var traceId = Problems.TraceId(http);
+        var request = body!.Value;
+        BatchMode mode;
+        switch (request.Mode)
+        {
+            case "atomic": mode = BatchMode.Atomic; break;
+            case "independent": mode = BatchMode.Independent; break;
+            default: return Problems.Result(Problems.Validation(traceId, "mode", "must be \"atomic\" or \"independent\""));
+        }
+
+        var max = gateway.Ledger.Options.MaxBatchCommands;
+        if (request.Operations is not { ValueKind: JsonValueKind.Array } operations || operations.GetArrayLength() is 0 || operations.GetArrayLength() > max)
+        {
+            return Problems.Result(Problems.Validation(traceId, "operations", $"must be a list of 1–{max} operations"));
+        }
+
+        var parsed = new List<Parsed>();
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var element in operations.EnumerateArray())
+        {
+            var (op, refusal) = await ParseAsync(http, gateway, element, index, traceId, needed, ct);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            parsed.Add(op!);
+            index++;
+        }
+
+        if (needed.Any(scope => !TallyClaims.HasScope(http.User, scope)) || TallyClaims.IsClientToken(http.User))
+        {
+            return Problems.Result(http, StatusCodes.Status403Forbidden, "forbidden", $"the batch needs the scopes: {string.Join(", ", needed)}");
+        }
+
+        var firstRefused = parsed.FirstOrDefault(p => p.Refused is not null);
+        if (mode == BatchMode.Atomic && firstRefused is not null)
+        {
+            return Failed(firstRefused.Refused!, firstRefused.Index);
+        }
+
+        var runnable = parsed.Where(p => p.Command is not null).ToList();
+        if (runnable.Count == 0)
+        {
+            return BytesResult.Json(200, Compose(parsed, []));
+        }
+
+        return await gateway.RunAsync(http, runnable.Select(p => p.Command!).ToList(), mode, outcome =>
+        {
+            var rendered = runnable.Select((p, i) => (p.Index, Response: LedgerGateway.RenderSingle(outcome.Results.Count > i ? outcome.Results[i] : outcome.Results[^1], p.Render, traceId))).ToList();
+            if (outcome.FailedIndex is { } failed)
+            {
+                var failure = rendered[failed];
+                return AtomicFailure(failure.Response, failure.Index);
+            }
+
+            var response = Compose(parsed, rendered.ToDictionary(r => r.Index, r => r.Response));
+            return new StoredResponse(200, BytesResult.Json(200, response).Body);
+        }, ct);
+    }
+
+    private static async Task<(Parsed? Op, IResult? Problem)> ParseAsync(HttpContext http, LedgerGateway gateway, JsonElement element, int index, string traceId, HashSet<string> needed, CancellationToken ct)
+    {
+        var prefix = $"operations[{index}].";
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return (null, Problems.Result(Problems.Malformed(traceId, $"operations[{index}] must be a JSON object")));
+        }
+
+        var node = JsonNode.Parse(element.GetRawText())!.AsObject();
+        var op = Take(node, "op");
+        var account = Take(node, "account");
+        var holdId = Take(node, "holdId");
+        var rest = JsonSerializer.SerializeToElement(node);
+        var fields = new Fields(gateway.Ledger);
+        LedgerCommand? command;
+        SuccessResponse render;
+        IResult? problem;
+        switch (op)
+        {
+            case "grant":
+                needed.Add(Scopes.Grant);
+                (command, problem) = await BindAsync<GrantRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                render = Responses.Entry;
+                break;
+            case "charge":
+                needed.Add(Scopes.Charge);
+                (command, problem) = await BindAsync<ChargeRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                render = Responses.Entry;
+                break;
+            case "reserve":
+                needed.Add(Scopes.Charge);
+                (command, problem) = await BindAsync<HoldRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                render = Responses.Reserved;
+                break;
+            case "capture":
+                needed.Add(Scopes.Charge);
+                (command, problem) = await BindAsync<CaptureRequest>(rest, traceId, prefix, r => ValueTask.FromResult<LedgerCommand?>(
+                    RequireHold(holdId, fields) is { } h ? new Capture(h, r.Amount) : null));
+                render = Responses.HoldChanged;
+                break;
+            case "release":
+                needed.Add(Scopes.Charge);
+                (command, problem) = await BindAsync<ReleaseRequest>(rest, traceId, prefix, _ => ValueTask.FromResult<LedgerCommand?>(
+                    RequireHold(holdId, fields) is { } h ? new Release(h) : null));
+                render = Responses.HoldChanged;
+                break;
+            default:
+                return (null, Problems.Result(Problems.Validation(traceId, prefix + "op", "must be one of grant, charge, reserve, capture, release")));
+        }
+
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        if (!fields.Ok)
+        {
+            var errors = fields.Errors.ToDictionary(e => prefix + e.Key, e => e.Value, StringComparer.Ordinal);
+            var refused = Problems.Validation(traceId, errors);
+            return (new Parsed(index, null, render, new StoredResponse(400, Problems.Serialize(refused))), null);
+        }
+
+        return (new Parsed(index, command, render, null), null);
+
+        static string? Take(JsonObject node, string name)
+        {
+            if (!node.Remove(name, out var value) || value is null)
+            {
+                return null;
+            }
+
+            return value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
+        }
+    }
+
+    private static async Task<(LedgerCommand? Command, IResult? Problem)> BindAsync<T>(JsonElement element, string traceId, string prefix, Func<T, ValueTask<LedgerCommand?>> convert)
+    {
+        var (value, _, problem) = JsonBodyReader.Bind<T>(element, traceId, prefix);
+        return problem is not null ? (null, problem) : (await convert(value!), null);
+    }
+
+    private static string? RequireAccount(string? account, Fields fields)
+    {
+        if (string.IsNullOrEmpty(account))
+        {
+            fields.Add("account", "is required");
+        }
+
+        return account;
+    }
+
+    private static Guid? RequireHold(string? holdId, Fields fields)
+    {
+        if (LedgerIds.TryParseHold(holdId, out var id))
+        {
+            return id;
+        }
+
+        fields.Add("holdId", "must be a hold id (hold_…)");
+        return null;
+    }
+
+    private static BatchResponse Compose(List<Parsed> parsed, Dictionary<int, StoredResponse> ran) =>
+        new(parsed.Select(p =>
+        {
+            var response = p.Refused ?? ran[p.Index];
+            using var document = JsonDocument.Parse(response.Body);
+            return new BatchResult(response.Status, document.RootElement.Clone());
+        }).ToList());
+
+    private static BytesResult Failed(StoredResponse failure, int index)
+    {
+        var response = AtomicFailure(failure, index);
+        return new BytesResult(response.Status, response.Body, Problems.ContentType);
+    }
+
+    /// <summary>An atomic batch that failed answers the failing operation's problem, plus failedIndex.</summary>
+    private static StoredResponse AtomicFailure(StoredResponse failure, int index)
+    {
+        var problem = JsonNode.Parse(failure.Body)!.AsObject();
+        problem["failedIndex"] = index;
+        return new StoredResponse(failure.Status, JsonSerializer.SerializeToUtf8Bytes(problem, TallyJson.Options));
+    }
+}

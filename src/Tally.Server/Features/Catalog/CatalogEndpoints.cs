@@ -1,0 +1,164 @@
+using Tally.Ledger;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Engine;
+using Tally.Ledger.Model;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Http;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Features.Catalog;
+
+public sealed record UnitDto(string Key, int Precision);
+
+public sealed record UnitRequest(string? Key, int? Precision);
+
+/// <summary>A priced feature: <c>cost</c> per use, up to 6 decimals whatever the unit's precision.</summary>
+public sealed record FeatureDto(string Key, decimal Cost, string Unit, string? Description, bool Active)
+{
+    public static FeatureDto From(FeatureInfo f) => new(f.Key, f.Cost.ToDecimal(), f.Unit, f.Description, f.Active);
+}
+
+public sealed record FeatureRequest(string? Key, decimal? Cost, string? Unit, string? Description, bool? Active);
+
+public sealed record FeaturePatch(decimal? Cost, string? Unit, string? Description, bool? Active);
+
+/// <summary>Units and the feature cost catalog.</summary>
+public static class CatalogEndpoints
+{
+    public static void MapCatalog(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/units", UnitsAsync).WithTags("Catalog").RequireScope(Scopes.Read).Produces<ListResponse<UnitDto>>();
+        v1.MapPost("/units", CreateUnitAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+            .Accepts<UnitRequest>("application/json").Produces<UnitDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .WithSummary("Add a unit (precision 0–6, fixed forever)");
+        v1.MapGet("/features", FeaturesAsync).WithTags("Catalog").RequireScope(Scopes.Read).Produces<ListResponse<FeatureDto>>();
+        v1.MapPost("/features", CreateFeatureAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+            .Accepts<FeatureRequest>("application/json").Produces<FeatureDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .WithSummary("Price a feature: charges may then name it with a quantity");
+        v1.MapPatch("/features/{key}", PatchFeatureAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+            .Accepts<FeaturePatch>("application/json").Produces<FeatureDto>().ProducesProblem(400).ProducesProblem(404);
+    }
+
+    private static async Task<IResult> UnitsAsync(CreditLedger ledger, CancellationToken ct) =>
+        BytesResult.Json(200, new ListResponse<UnitDto>((await ledger.GetUnitsAsync(ct)).Select(u => new UnitDto(u.Key, u.Precision)).ToList()));
+
+    private static async Task<IResult> CreateUnitAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<UnitRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        {
+            var request = body.Value;
+            var fields = new Fields(ledger);
+            if (!FeatureKeys.IsValid(request.Key))
+            {
+                fields.Add("key", "must be 1–100 characters of letters, digits and -_.:");
+            }
+
+            if (request.Precision is not { } precision || !UnitInfo.IsValidPrecision(precision))
+            {
+                fields.Add("precision", "must be an integer from 0 to 6");
+            }
+
+            if (!fields.Ok)
+            {
+                return fields.Problem(http);
+            }
+
+            var unit = new UnitInfo(request.Key!, request.Precision!.Value);
+            return await ledger.CreateUnitAsync(unit, ct)
+                ? BytesResult.Json(201, new UnitDto(unit.Key, unit.Precision))
+                : Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"unit '{unit.Key}' exists already (a unit's precision never changes)");
+        });
+    }
+
+    private static async Task<IResult> FeaturesAsync(CreditLedger ledger, CancellationToken ct) =>
+        BytesResult.Json(200, new ListResponse<FeatureDto>((await ledger.Store.ReadFeaturesAsync(ct)).Select(FeatureDto.From).ToList()));
+
+    private static async Task<IResult> CreateFeatureAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<FeatureRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        {
+            var request = body.Value;
+            var fields = new Fields(ledger);
+            if (!FeatureKeys.IsValid(request.Key))
+            {
+                fields.Add("key", FeatureKeys.Rule);
+            }
+
+            var feature = await ValidateAsync(request.Key ?? "", request.Cost, request.Unit, request.Description, request.Active ?? true, fields, ct);
+            if (feature is null)
+            {
+                return fields.Problem(http);
+            }
+
+            return await ledger.Store.SaveFeatureAsync(feature, create: true, ledger.Now(), ct)
+                ? BytesResult.Json(201, FeatureDto.From(feature))
+                : Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"feature '{feature.Key}' exists already; PATCH it instead");
+        });
+    }
+
+    private static async Task<IResult> PatchFeatureAsync(string key, HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<FeaturePatch>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        {
+            var current = (await ledger.Store.ReadFeaturesAsync(ct)).FirstOrDefault(f => f.Key == key);
+            if (current is null)
+            {
+                return Requests.NotFound(http, "feature", key);
+            }
+
+            var patch = body.Value;
+            var fields = new Fields(ledger);
+            var feature = await ValidateAsync(
+                key,
+                patch.Cost ?? current.Cost.ToDecimal(),
+                patch.Unit ?? current.Unit,
+                body.Present.Contains("description") ? patch.Description : current.Description,
+                patch.Active ?? current.Active,
+                fields,
+                ct);
+            if (feature is null)
+            {
+                return fields.Problem(http);
+            }
+
+            await ledger.Store.SaveFeatureAsync(feature, create: false, ledger.Now(), ct);
+            return BytesResult.Json(200, FeatureDto.From(feature));
+        });
+    }
+
+    private static async Task<FeatureInfo?> ValidateAsync(string key, decimal? cost, string? unitKey, string? description, bool active, Fields fields, CancellationToken ct)
+    {
+        var micros = default(Micros);
+        if (cost is not { } value)
+        {
+            fields.Add("cost", "is required");
+        }
+        else if (!Micros.TryFrom(value, out micros) || micros.Value < 0)
+        {
+            fields.Add("cost", "must be zero or more with at most 6 decimal places");
+        }
+
+        var unit = await fields.UnitAsync(unitKey, ct);
+        fields.Text(description, "description");
+        return fields.Ok ? new FeatureInfo(key, micros, unit!.Key, description, active) : null;
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text.Json;
+using Tally.Ledger.Commands;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Http;
+
+namespace Tally.Server.Features.Charges;
+
+/// <summary>POST /v1/accounts/{id}/charges: <c>amount</c>, or <c>feature</c> (+ <c>quantity</c>, default 1).</summary>
+public sealed record ChargeRequest(
+    decimal? Amount,
+    string? Feature,
+    decimal? Quantity,
+    string? Unit,
+    string? Description,
+    string? Reference,
+    JsonElement? Metadata)
+{
+    public async ValueTask<Charge?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
+    {
+        var price = await Pricing.PriceAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        var metadata = Json.Metadata(Metadata, fields.Errors);
+        fields.Text(Reference, "reference", 255);
+        fields.Text(Description, "description");
+        return fields.Ok ? new Charge(account, price!, Description, Reference, metadata) : null;
+    }
+}
+
+/// <summary>How a charge or hold names its cost: an amount, or a feature × quantity.</summary>
+public static class Pricing
+{
+    public static async ValueTask<Price?> PriceAsync(decimal? amount, string? feature, decimal? quantity, string? unitKey, Fields fields, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        if (amount is not null && feature is not null)
+        {
+            fields.Add("feature", "give either amount or feature, not both");
+            return null;
+        }
+
+        if (feature is not null)
+        {
+            if (feature.Length is 0 or > 100)
+            {
+                fields.Add("feature", "must be a feature key of 1–100 characters");
+            }
+
+            var micros = fields.Quantity(quantity);
+            if (unitKey is not null)
+            {
+                await fields.UnitAsync(unitKey, ct);
+            }
+
+            return fields.Ok ? Price.OfFeature(feature, micros) with { Unit = unitKey } : null;
+        }
+
+        if (quantity is not null)
+        {
+            fields.Add("quantity", "goes with a feature, not an amount");
+        }
+
+        if (amount is null)
+        {
+            fields.Add("amount", "is required (or give a feature)");
+            return null;
+        }
+
+        var unit = await fields.UnitAsync(unitKey, ct);
+        var minor = fields.Amount(amount, unit);
+        return fields.Ok ? Price.Of(minor!.Value, unit!.Key) : null;
+    }
+}
+
+public static class ChargeEndpoints
+{
+    public static void MapCharges(this RouteGroupBuilder v1)
+    {
+        var charges = v1.MapGroup("/accounts/{externalId}/charges").WithTags("Charges");
+        charges.MapPost("", ChargeAsync).RequireScope(Scopes.Charge).RequireRateLimiting(Hosting.RateLimits.Deductions)
+            .Accepts<ChargeRequest>("application/json").Produces<MutationResponse>(201)
+            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(409).ProducesProblem(429)
+            .WithSummary("Charge credits by amount or by feature × quantity");
+        charges.MapGet("/check", CheckAsync).RequireScope(Scopes.Charge)
+            .Produces<ChargeCheckResponse>().ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Would this charge succeed now? (advisory: the charge itself decides)");
+    }
+
+    private static async Task<IResult> ChargeAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<ChargeRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var fields = new Fields(gateway.Ledger);
+        var command = await body!.Value.ToCommandAsync(externalId, fields, ct);
+        return command is null ? fields.Problem(http) : await gateway.RunAsync(http, command, Responses.Entry, ct);
+    }
+
+    private static async Task<IResult> CheckAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        var fields = new Fields(gateway.Ledger);
+        var amount = QueryDecimal(query, "amount", fields);
+        var quantity = QueryDecimal(query, "quantity", fields);
+        var feature = query["feature"].ToString() is { Length: > 0 } f ? f : null;
+        var unit = query["unit"].ToString() is { Length: > 0 } u ? u : null;
+        var price = fields.Ok ? await Pricing.PriceAsync(amount, feature, quantity, unit, fields, ct) : null;
+        if (!fields.Ok)
+        {
+            return fields.Problem(http);
+        }
+
+        var check = await gateway.Ledger.CheckChargeAsync(externalId, price!, ct);
+        if (check.Refusal is { } refusal)
+        {
+            return Problems.Result(Problems.FromFailure(refusal, Problems.TraceId(http)));
+        }
+
+        return BytesResult.Json(200, new ChargeCheckResponse(check.Allowed, check.Unit.ToDecimal(check.Available), check.Unit.ToDecimal(check.Required)));
+    }
+
+    private static decimal? QueryDecimal(IQueryCollection query, string name, Fields fields)
+    {
+        var text = query[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (!decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            fields.Add(name, "must be a number");
+            return null;
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,47 @@
+using Tally.Ledger.Model;
+using Tally.Server.Auth;
+using Tally.Server.Hosting;
+using Tally.Server.Http;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Features.ClientTokens;
+
+public sealed record ClientTokenRequest(int? TtlSeconds);
+
+public sealed record ClientTokenDto(string Token, DateTimeOffset ExpiresAt);
+
+public static class ClientTokenEndpoints
+{
+    public static void MapClientTokens(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/accounts/{externalId}/client-tokens", IssueAsync).WithTags("Client tokens").RequireScope(Scopes.Admin).Audited(redacted: true)
+            .Accepts<ClientTokenRequest>("application/json").Produces<ClientTokenDto>(201).ProducesProblem(400)
+            .WithSummary("A short-lived browser token for one account: read its balance, history and events");
+    }
+
+    private static async Task<IResult> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, TallySettings settings, HttpIdempotency idempotency, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<ClientTokenRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        {
+            if (!AccountIds.IsValid(externalId))
+            {
+                return Problems.Result(Problems.Validation(Problems.TraceId(http), "id", "must be 1–200 characters of letters, digits and -_.:@"));
+            }
+
+            if (body.Value.TtlSeconds is < 1 or > 3600)
+            {
+                return Problems.Result(Problems.Validation(Problems.TraceId(http), "ttlSeconds", "must be an integer from 1 to 3600"));
+            }
+
+            var ttl = body.Value.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.ClientTokenDefaultTtl;
+            var (token, expiresAt) = await tokens.IssueAsync(externalId, ttl, ct);
+            return BytesResult.Json(201, new ClientTokenDto(token, expiresAt));
+        });
+    }
+}

@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text;
+using Tally.Ledger;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Http;
+
+namespace Tally.Server.Features.Entries;
+
+/// <summary>POST /v1/entries/{id}/reverse: default the rest of the charge.</summary>
+public sealed record ReverseRequest(decimal? Amount, string? Reason);
+
+/// <summary>History (JSON pages or CSV of everything) and reversals.</summary>
+public static class EntryEndpoints
+{
+    private const int DefaultLimit = 50;
+
+    public static void MapEntries(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/accounts/{externalId}/entries", ListAsync).WithTags("Entries").RequireScope(Scopes.Read, clientTokens: true)
+            .Produces<EntryListResponse>().Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(404)
+            .WithSummary("Journal newest first: ?limit (≤ 500) &cursor &type &feature &unit &from &to (from inclusive, to exclusive); Accept: text/csv for all pages as CSV");
+        v1.MapPost("/entries/{entryId}/reverse", ReverseAsync).WithTags("Entries").RequireScope(Scopes.Grant)
+            .Accepts<ReverseRequest>("application/json").Produces<MutationResponse>(201)
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithSummary("Undo a charge or capture, fully or partly; the credits come back as a refund lot");
+    }
+
+    private static async Task<IResult> ListAsync(string externalId, HttpContext http, CreditLedger ledger, CancellationToken ct)
+    {
+        var (query, problem) = Parse(http, externalId);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (WantsCsv(http))
+        {
+            if (await ledger.GetAccountAsync(externalId, ct) is null)
+            {
+                return Requests.NotFound(http, "account", externalId);
+            }
+
+            return new CsvResult(ledger, query! with { Limit = EntryCursor.MaxLimit, BeforeSeq = null });
+        }
+
+        var page = await ledger.GetEntriesAsync(query!, ct);
+        return page is null
+            ? Requests.NotFound(http, "account", externalId)
+            : BytesResult.Json(200, new EntryListResponse(page.Entries.Select(EntryDto.From).ToList(), page.NextCursor));
+    }
+
+    private static async Task<IResult> ReverseAsync(string entryId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<ReverseRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var request = body!.Value;
+        var fields = new Fields(gateway.Ledger);
+        fields.Text(request.Reason, "reason");
+        if (!fields.Ok)
+        {
+            return fields.Problem(http);
+        }
+
+        return LedgerIds.TryParseEntry(entryId, out var id)
+            ? await gateway.RunAsync(http, new Reverse(id, request.Amount, request.Reason), Responses.Entry, ct)
+            : Requests.NotFound(http, "entry", entryId);
+    }
+
+    private static (EntryQuery? Query, IResult? Problem) Parse(HttpContext http, string account)
+    {
+        var q = http.Request.Query;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var limit = DefaultLimit;
+        if (q["limit"].ToString() is { Length: > 0 } limitText
+            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > EntryCursor.MaxLimit))
+        {
+            errors["limit"] = [$"must be a whole number from 1 to {EntryCursor.MaxLimit}"];
+        }
+
+        long? before = null;
+        if (q["cursor"].ToString() is { Length: > 0 } cursor)
+        {
+            if (EntryCursor.TryDecode(cursor, out var seq))
+            {
+                before = seq;
+            }
+            else
+            {
+                errors["cursor"] = ["is not a cursor this API returned"];
+            }
+        }
+
+        EntryType? type = null;
+        if (q["type"].ToString() is { Length: > 0 } typeText)
+        {
+            if (Names.TryParseEntryType(typeText, out var parsed))
+            {
+                type = parsed;
+            }
+            else
+            {
+                errors["type"] = ["must be one of " + string.Join(", ", Enum.GetValues<EntryType>().Select(Names.Of))];
+            }
+        }
+
+        var from = Time(q, "from", errors);
+        var to = Time(q, "to", errors);
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Result(Problems.Validation(Problems.TraceId(http), errors)));
+        }
+
+        var feature = q["feature"].ToString() is { Length: > 0 } f ? f : null;
+        var unit = q["unit"].ToString() is { Length: > 0 } u ? u : null;
+        return (new EntryQuery(account, limit, before, type, feature, unit, from, to), null);
+    }
+
+    private static DateTimeOffset? Time(IQueryCollection q, string name, Dictionary<string, string[]> errors)
+    {
+        var text = q[name].ToString();
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            return value;
+        }
+
+        errors[name] = ["must be an ISO 8601 timestamp"];
+        return null;
+    }
+
+    private static bool WantsCsv(HttpContext http) =>
+        http.Request.Headers.Accept.Any(a => a is not null && a.Contains("text/csv", StringComparison.OrdinalIgnoreCase))
+        || string.Equals(http.Request.Query["format"], "csv", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Streams every page of the filtered history as RFC 4180 CSV, newest first.</summary>
+    private sealed class CsvResult(CreditLedger ledger, EntryQuery query) : IResult
+    {
+        private const string Header = "id,seq,createdAt,type,unit,amount,balanceAfter,feature,quantity,description,reference,actor";
+
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = 200;
+            response.ContentType = "text/csv; charset=utf-8";
+            response.Headers.ContentDisposition = $"attachment; filename=\"{query.Account}-entries.csv\"";
+            var ct = httpContext.RequestAborted;
+            await using var writer = new StreamWriter(response.Body, new UTF8Encoding(false), 16 * 1024);
+            await writer.WriteAsync(Header + "\r\n");
+            var next = query;
+            while (true)
+            {
+                var page = await ledger.GetEntriesAsync(next, ct);
+                if (page is null)
+                {
+                    break;
+                }
+
+                foreach (var e in page.Entries)
+                {
+                    await writer.WriteAsync(Row(e));
+                }
+
+                if (page.NextCursor is null || !EntryCursor.TryDecode(page.NextCursor, out var seq))
+                {
+                    break;
+                }
+
+                next = next with { BeforeSeq = seq };
+            }
+        }
+
+        private static string Row(EntryView e)
+        {
+            string[] cells =
+            [
+                LedgerIds.Entry(e.Id),
+                e.Seq.ToString(CultureInfo.InvariantCulture),
+                UtcDateTimeConverter.Format(e.CreatedAt),
+                Names.Of(e.Type),
+                e.Unit.Key,
+                e.Unit.ToDecimal(e.Amount).ToString(CultureInfo.InvariantCulture),
+                e.Unit.ToDecimal(e.BalanceAfter).ToString(CultureInfo.InvariantCulture),
+                e.Feature ?? "",
+                e.Quantity?.ToDecimal().ToString(CultureInfo.InvariantCulture) ?? "",
+                e.Description ?? "",
+                e.Reference ?? "",
+                e.Actor,
+            ];
+            return string.Join(',', cells.Select(Quote)) + "\r\n";
+        }
+
+        private static string Quote(string cell) =>
+            cell.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+    }
+}

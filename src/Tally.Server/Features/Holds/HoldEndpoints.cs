@@ -1,0 +1,109 @@
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Server.Auth;
+using Tally.Server.Contracts;
+using Tally.Server.Features.Charges;
+using Tally.Server.Http;
+
+namespace Tally.Server.Features.Holds;
+
+/// <summary>POST /v1/accounts/{id}/holds.</summary>
+public sealed record HoldRequest(decimal? Amount, string? Feature, decimal? Quantity, int? TtlSeconds, string? Unit, string? Description)
+{
+    public async ValueTask<Reserve?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
+    {
+        var price = await Pricing.PriceAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        if (TtlSeconds is < 1 or > Reserve.MaxTtlSeconds)
+        {
+            fields.Add("ttlSeconds", "must be an integer from 1 to 86400");
+        }
+
+        fields.Text(Description, "description");
+        return fields.Ok ? new Reserve(account, price!, TtlSeconds ?? Reserve.DefaultTtlSeconds, Description) : null;
+    }
+}
+
+/// <summary>POST /v1/holds/{id}/capture: up to the held amount, default all.</summary>
+public sealed record CaptureRequest(decimal? Amount);
+
+/// <summary>POST /v1/holds/{id}/release takes no fields.</summary>
+public sealed record ReleaseRequest;
+
+public static class HoldEndpoints
+{
+    public static void MapHolds(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/accounts/{externalId}/holds", ReserveAsync).WithTags("Holds").RequireScope(Scopes.Charge)
+            .RequireRateLimiting(Hosting.RateLimits.Deductions)
+            .Accepts<HoldRequest>("application/json").Produces<HoldDto>(201)
+            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(429)
+            .WithSummary("Reserve credits for work of unknown cost (TTL default 300 s)");
+        v1.MapGet("/accounts/{externalId}/holds", ListAsync).WithTags("Holds").RequireScope(Scopes.Read, clientTokens: true)
+            .Produces<ListResponse<HoldDto>>().ProducesProblem(404).WithSummary("The account's holds, optionally ?status=active");
+        v1.MapPost("/holds/{holdId}/capture", CaptureAsync).WithTags("Holds").RequireScope(Scopes.Charge)
+            .Accepts<CaptureRequest>("application/json").Produces<HoldMutationResponse>()
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .WithSummary("Charge up to the held amount and return the rest");
+        v1.MapPost("/holds/{holdId}/release", ReleaseAsync).WithTags("Holds").RequireScope(Scopes.Charge)
+            .Produces<HoldMutationResponse>().ProducesProblem(404).ProducesProblem(409)
+            .WithSummary("Return all held credits");
+    }
+
+    private static async Task<IResult> ReserveAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<HoldRequest>(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var fields = new Fields(gateway.Ledger);
+        var command = await body!.Value.ToCommandAsync(externalId, fields, ct);
+        return command is null ? fields.Problem(http) : await gateway.RunAsync(http, command, Responses.Reserved, ct);
+    }
+
+    private static async Task<IResult> ListAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        HoldStatus? status = null;
+        if (http.Request.Query["status"].ToString() is { Length: > 0 } text)
+        {
+            if (!Names.TryParseHoldStatus(text, out var parsed))
+            {
+                return Problems.Result(Problems.Validation(Problems.TraceId(http), "status", "must be active, captured, released or expired"));
+            }
+
+            status = parsed;
+        }
+
+        var holds = await gateway.Ledger.GetHoldsAsync(externalId, status, ct);
+        return holds is null
+            ? Requests.NotFound(http, "account", externalId)
+            : BytesResult.Json(200, new ListResponse<HoldDto>(holds.Select(HoldDto.From).ToList()));
+    }
+
+    private static async Task<IResult> CaptureAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (body, problem) = await Requests.BodyAsync<CaptureRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return LedgerIds.TryParseHold(holdId, out var id)
+            ? await gateway.RunAsync(http, new Capture(id, body!.Value.Amount), Responses.HoldChanged, ct)
+            : Requests.NotFound(http, "hold", holdId);
+    }
+
+    private static async Task<IResult> ReleaseAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    {
+        var (_, problem) = await Requests.BodyAsync<ReleaseRequest>(http, allowEmpty: true);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return LedgerIds.TryParseHold(holdId, out var id)
+            ? await gateway.RunAsync(http, new Release(id), Responses.HoldChanged, ct)
+            : Requests.NotFound(http, "hold", holdId);
+    }
+}

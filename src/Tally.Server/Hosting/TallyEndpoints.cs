@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Prometheus;
+using Scalar.AspNetCore;
+using Tally.Server.Auth;
+using Tally.Server.Features.Accounts;
+using Tally.Server.Features.ApiKeys;
+using Tally.Server.Features.Batch;
+using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Charges;
+using Tally.Server.Features.ClientTokens;
+using Tally.Server.Features.Entries;
+using Tally.Server.Features.Grants;
+using Tally.Server.Features.Holds;
+using Tally.Server.Features.Transfers;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>Mounts Tally: the /v1 API, ops endpoints, OpenAPI and its reference UI.</summary>
+public static class TallyEndpoints
+{
+    /// <summary>The middleware Tally needs, in order; call before <see cref="MapTally"/>.</summary>
+    public static WebApplication UseTally(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapTally(this IEndpointRouteBuilder app)
+    {
+        var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessFilter>();
+        v1.MapAccounts();
+        v1.MapGrants();
+        v1.MapCharges();
+        v1.MapHolds();
+        v1.MapEntries();
+        v1.MapTransfers();
+        v1.MapBatch();
+        v1.MapCatalog();
+        v1.MapApiKeys();
+        v1.MapClientTokens();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapMetrics("/metrics");
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("Tally API"));
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+}

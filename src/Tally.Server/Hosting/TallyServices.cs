@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Tally.Ledger;
+using Tally.Ledger.Storage;
+using Tally.Server.Auth;
+using Tally.Server.Http;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>Registers Tally in any ASP.NET Core app: <c>services.AddTally(configuration)</c>, then <c>app.MapTally()</c>.</summary>
+public static class TallyServices
+{
+    /// <summary>
+    /// Registers the store named by TALLY_DATABASE, the ledger, authentication, rate limits, problem
+    /// details, OpenAPI, health checks, metrics, tracing and the background sweeper. Reads and
+    /// validates every setting now: a bad one throws <see cref="SettingsException"/> naming it.
+    /// </summary>
+    public static IServiceCollection AddTally(this IServiceCollection services, IConfiguration configuration, bool demo = false)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = TallySettings.Load(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(settings);
+        services.AddSingleton(new DemoMode(demo));
+        services.AddSingleton(_ => StoreFactory.Open(settings.Database));
+        services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
+        services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<TallyMetrics>();
+        services.AddSingleton<LedgerGateway>();
+        services.AddSingleton<HttpIdempotency>();
+        services.AddSingleton<ApiKeyCache>();
+        services.AddSingleton<ClientTokens>();
+        services.AddHostedService<TallyStartup>();
+        services.AddHostedService<ExpirySweeper>();
+
+        services.AddAuthentication(TallyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TallyAuthenticationHandler>(TallyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddTallyRateLimits(settings);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? 500;
+            context.ProblemDetails.Extensions.TryAdd("code", status switch
+            {
+                404 => "not_found",
+                405 => "method_not_allowed",
+                413 => "payload_too_large",
+                415 => "unsupported_media_type",
+                >= 500 => "internal_error",
+                _ => "malformed_request",
+            });
+            context.ProblemDetails.Extensions.TryAdd("traceId", Problems.TraceId(context.HttpContext));
+        });
+        services.AddExceptionHandler<TallyExceptionHandler>();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Tally API";
+            document.Info.Description = "Self-hosted credits: accounts, grants, charges, holds, history. Errors are RFC 7807 problem documents with a stable `code`. See API.md.";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("tally"))
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation().AddSource("Tally.*");
+                if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+                {
+                    tracing.AddOtlpExporter();
+                }
+            });
+        return services;
+    }
+}

@@ -1,0 +1,65 @@
+using Tally.Ledger;
+using Tally.Ledger.Storage;
+using Tally.Server.Auth;
+using Tally.Server.Demo;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>Whether <c>--demo</c> was given: seed demo data and print a demo API key.</summary>
+public sealed class DemoMode(bool enabled)
+{
+    public bool Enabled { get; } = enabled;
+
+    /// <summary>The demo API key made at start, for the banner.</summary>
+    public string? Key { get; set; }
+}
+
+/// <summary>
+/// Runs before the server accepts requests: migrations (unless TALLY_MIGRATE_ON_START=false), the
+/// bootstrap API key (TALLY_BOOTSTRAP_API_KEY), a client-token signing key, and the demo data.
+/// A failure here stops the host, so a misconfigured server never starts half-working.
+/// </summary>
+public sealed partial class TallyStartup(
+    ILedgerStore store,
+    IAccessStore access,
+    CreditLedger ledger,
+    ClientTokens tokens,
+    TallySettings settings,
+    DemoMode demo,
+    TimeProvider time,
+    ILogger<TallyStartup> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.MigrateOnStart)
+        {
+            var applied = await store.MigrateAsync(cancellationToken);
+            var target = StoreFactory.Describe(store);
+            Migrated(logger, target, applied);
+        }
+
+        if (settings.BootstrapApiKey is { } secret && await access.FindApiKeyAsync(ApiKeys.Hash(secret), cancellationToken) is null)
+        {
+            await access.CreateApiKeyAsync(ApiKeys.RecordFor(secret, "bootstrap", [Scopes.Admin], time.GetUtcNow()), cancellationToken);
+            BootstrapKeyCreated(logger);
+        }
+
+        if ((await access.ReadSigningKeysAsync(cancellationToken)).Count == 0)
+        {
+            await tokens.RotateAsync(cancellationToken);
+        }
+
+        if (demo.Enabled)
+        {
+            demo.Key = await DemoSeeder.SeedAsync(ledger, access, time, cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Ledger store {Store}: {Applied} migration(s) applied")]
+    private static partial void Migrated(ILogger logger, string store, int applied);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Created the bootstrap API key (admin scope) from TALLY_BOOTSTRAP_API_KEY")]
+    private static partial void BootstrapKeyCreated(ILogger logger);
+}

@@ -1,0 +1,63 @@
+using Tally.Ledger;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Outcomes;
+using Tally.Server.Auth;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Http;
+
+/// <summary>What a successful command answers: a status and a body object.</summary>
+public delegate (int Status, object Body) SuccessResponse(Success outcome);
+
+/// <summary>
+/// Runs ledger commands for HTTP: attributes them to the credential, honours Idempotency-Key
+/// through the ledger itself (the response is rendered inside the same transaction as the effect
+/// and stored with the key, so a replay returns the original bytes), and maps refusals to
+/// problem documents.
+/// </summary>
+public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics)
+{
+    public CreditLedger Ledger => ledger;
+
+    public Task<IResult> RunAsync(HttpContext http, LedgerCommand command, SuccessResponse onSuccess, CancellationToken ct) =>
+        RunAsync(http, [command], BatchMode.Atomic, outcome => RenderSingle(outcome.Single, onSuccess, Problems.TraceId(http)), ct);
+
+    /// <summary>Runs commands as one request with a custom renderer (the batch endpoint).</summary>
+    public async Task<IResult> RunAsync(HttpContext http, IReadOnlyList<LedgerCommand> commands, BatchMode mode, Func<RequestOutcome, StoredResponse> render, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (clientKey, problem) = IdempotencyKeys.Read(http);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var actor = TallyClaims.CredentialOf(http.User) ?? Actors.System;
+        RequestIdempotency? idempotency = null;
+        if (clientKey is not null)
+        {
+            idempotency = RequestIdempotency.For(IdempotencyKeys.Scoped(http, actor, clientKey), commands, mode) with
+            {
+                ClientKey = clientKey,
+                Render = render,
+            };
+        }
+
+        var outcome = await ledger.ExecuteAsync(new LedgerRequest(commands, mode, idempotency, actor), ct);
+        metrics.Record(commands, outcome);
+        var response = outcome.Response ?? render(outcome);
+        return new BytesResult(response.Status, response.Body, response.Status >= 400 ? Problems.ContentType : "application/json; charset=utf-8", outcome.Replayed);
+    }
+
+    public static StoredResponse RenderSingle(LedgerOutcome outcome, SuccessResponse onSuccess, string traceId)
+    {
+        if (outcome is Success success)
+        {
+            var (status, body) = onSuccess(success);
+            return new StoredResponse(status, BytesResult.Json(status, body).Body);
+        }
+
+        var problem = Problems.FromFailure((Failure)outcome, traceId);
+        return new StoredResponse(problem.Status!.Value, Problems.Serialize(problem));
+    }
+}

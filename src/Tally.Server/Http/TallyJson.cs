@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tally.Server.Http;
+
+/// <summary>
+/// The wire's JSON: camelCase, nulls written, numbers only from JSON numbers (ASP.NET's web
+/// defaults would read "10" as 10), decimals parsed exactly or refused.
+/// </summary>
+public static class TallyJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.General)
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
+            NumberHandling = JsonNumberHandling.Strict,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            MaxDepth = 32,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.Converters.Add(new ExactDecimalConverter());
+        options.Converters.Add(new UtcDateTimeConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}
+
+/// <summary>
+/// Reads a decimal from a JSON number token only, refusing values with more significant digits
+/// than a decimal holds (which would otherwise be rounded silently), and writes it without an
+/// exponent.
+/// </summary>
+public sealed class ExactDecimalConverter : JsonConverter<decimal>
+{
+    private const int MaxSignificantDigits = 28;
+
+    public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            throw new JsonException("must be a JSON number");
+        }
+
+        var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
+        var text = System.Text.Encoding.ASCII.GetString(raw);
+        if (SignificantDigits(text) > MaxSignificantDigits
+            || !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new JsonException("is too large or too precise");
+        }
+
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteNumberValue(value);
+    }
+
+    private static int SignificantDigits(string number)
+    {
+        var mantissa = number.Split('e', 'E')[0].TrimStart('-', '+');
+        var digits = mantissa.Replace(".", "", StringComparison.Ordinal).TrimStart('0');
+        if (mantissa.Contains('.', StringComparison.Ordinal))
+        {
+            digits = digits.TrimEnd('0');
+        }
+
+        return digits.Length;
+    }
+}
+
+/// <summary>Writes instants as ISO 8601 UTC with a Z; reads any ISO 8601 instant.</summary>
+public sealed class UtcDateTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value))
+        {
+            throw new JsonException("must be an ISO 8601 timestamp string, e.g. 2026-12-31T00:00:00Z");
+        }
+
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(Format(value));
+    }
+
+    public static string Format(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
+}
