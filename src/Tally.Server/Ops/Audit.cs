@@ -41,7 +41,7 @@ public sealed partial class AuditFilter(IAccessStore store, TimeProvider time, I
             return result;
         }
 
-        var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? "";
+        var route = ((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? "").TrimEnd('/');
         var target = http.GetRouteValue("externalId") ?? http.GetRouteValue("key") ?? http.GetRouteValue("id");
         var record = new AuditRecord(
             time.GetUtcNow(),

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Configuration;
+using Shouldly;
+using Tally.Server.Hosting;
+using Xunit;
+
+namespace Tally.Server.Tests;
+
+/// <summary>Rate limits (on a server configured with them) and start-up configuration.</summary>
+public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFixture<RateLimitedServerFixture>
+{
+    [Fact]
+    public async Task Deductions_per_account_are_limited_with_retry_after()
+    {
+        var admin = server.Client();
+        var id = await admin.FundedAsync(100);
+
+        var answers = new List<Answer>();
+        for (var i = 0; i < 5; i++)
+        {
+            answers.Add(await admin.PostAsync($"/v1/accounts/{id}/charges", new { amount = 1 }));
+        }
+
+        answers.Take(3).ShouldAllBe(a => a.Code == 201);
+        var limited = answers[3].IsProblem(429, "rate_limited");
+        int.Parse(limited.Message.Headers.RetryAfter!.ToString(), System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(0);
+        (await admin.FetchAsync($"/v1/accounts/{id}/balance")).Dec("balances.0.total").ShouldBe(97);
+        (await admin.PostAsync($"/v1/accounts/{Api.NewAccount()}/charges", new { amount = 1 })).Is(201);
+    }
+
+    [Fact]
+    public async Task Requests_per_key_are_limited()
+    {
+        var key = (await server.Client().PostAsync("/v1/api-keys", new { name = "chatty", scopes = new[] { "read" } })).Is(201).Node("secret").GetValue<string>();
+        var chatty = server.Client(key);
+
+        var codes = new List<int>();
+        for (var i = 0; i < 45; i++)
+        {
+            codes.Add((await chatty.FetchAsync("/v1/units")).Code);
+        }
+
+        codes.Take(40).ShouldAllBe(c => c == 200);
+        codes.Skip(40).ShouldAllBe(c => c == 429);
+    }
+
+    [Theory]
+    [InlineData("CREDIT_INITIAL_AMOUNT", "lots")]
+    [InlineData("CREDIT_MAX_BALANCE", "0")]
+    [InlineData("CREDIT_RATE_LIMIT_WINDOW", "-5")]
+    [InlineData("TALLY_DATABASE", "mysql://nope")]
+    [InlineData("TALLY_BOOTSTRAP_API_KEY", "tally_sk_short")]
+    [InlineData("TALLY_AUTO_CREATE_ACCOUNTS", "maybe")]
+    [InlineData("CREDIT_BULK_DISCOUNT_ABC", "10")]
+    [InlineData("CREDIT_BASE_PRICE", "free")]
+    public void A_bad_setting_stops_startup_naming_it(string name, string value)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [name] = value }).Build();
+
+        Should.Throw<SettingsException>(() => TallySettings.Load(configuration)).Message.ShouldContain(name);
+    }
+
+    [Fact]
+    public async Task The_host_exits_2_on_a_bad_setting()
+    {
+        (await TallyHost.RunAsync(["--CREDIT_MAX_PER_OPERATION=nope", "--urls", "http://127.0.0.1:0"])).ShouldBe(2);
+    }
+
+    [Fact]
+    public void Seed_settings_parse_with_their_defaults()
+    {
+        var settings = TallySettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CREDIT_BULK_DISCOUNT_1000"] = "10",
+            ["CREDIT_BULK_DISCOUNT_5000"] = "15",
+            ["CREDIT_RATE_LIMIT_MAX_DEDUCTIONS"] = "100",
+        }).Build());
+
+        settings.Ledger.InitialAmount.ShouldBe(100);
+        settings.Seed.BasePrice.ShouldBe(0.01m);
+        settings.Seed.BulkDiscounts[5000].ShouldBe(15);
+        settings.MaxDeductions.ShouldBe(100);
+        settings.DeductionWindow.ShouldBe(TimeSpan.FromHours(1));
+        settings.KeyRateLimit.ShouldBeNull();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Tally.Ledger;
+using Tally.Ledger.Storage;
+using Tally.Server.Hosting;
+using Tally.Testing.Postgres;
+using Xunit;
+
+namespace Tally.Server.Tests;
+
+/// <summary>
+/// A real Tally server on a loopback port (Kestrel, as in production), over a store of its own,
+/// with an admin bootstrap key. Settings go in as command-line configuration, exactly as an
+/// operator would give them.
+/// </summary>
+public abstract class ServerFixture : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public string AdminKey { get; } = "tally_sk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public CreditLedger Ledger => (CreditLedger)Services.GetService(typeof(CreditLedger))!;
+
+    public IAccessStore Access => (IAccessStore)Services.GetService(typeof(IAccessStore))!;
+
+    protected abstract Task<string> DatabaseAsync();
+
+    /// <summary>Extra settings (e.g. rate limits) for a fixture.</summary>
+    protected virtual IEnumerable<string> Settings() => [];
+
+    public async Task InitializeAsync()
+    {
+        string[] args =
+        [
+            "--urls", "http://127.0.0.1:0",
+            $"--TALLY_DATABASE={await DatabaseAsync()}",
+            $"--TALLY_BOOTSTRAP_API_KEY={AdminKey}",
+            "--TALLY_SWEEP_INTERVAL_SECONDS=0",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Microsoft.AspNetCore=Error",
+            .. Settings(),
+        ];
+        _app = TallyHost.Build(args);
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.First());
+    }
+
+    /// <summary>A client authenticated with <paramref name="key"/> (the admin key by default; null for none).</summary>
+    public HttpClient Client(string? key = "")
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var credential = key == "" ? AdminKey : key;
+        if (credential is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        }
+
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteServerFixture : ServerFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-").FullName;
+
+    protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
+}
+
+public sealed class PostgresServerFixture : ServerFixture
+{
+    protected override async Task<string> DatabaseAsync() => await (await PgServer.SharedAsync()).CreateDatabaseAsync("server");
+}
+
+/// <summary>A server with rate limits on, for the 429 tests.</summary>
+public sealed class RateLimitedServerFixture : ServerFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-rl-").FullName;
+
+    protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
+
+    protected override IEnumerable<string> Settings() =>
+        ["--CREDIT_RATE_LIMIT_MAX_DEDUCTIONS=3", "--CREDIT_RATE_LIMIT_WINDOW=60000", "--TALLY_RATE_LIMIT_REQUESTS=40", "--TALLY_RATE_LIMIT_WINDOW=60000"];
+}
