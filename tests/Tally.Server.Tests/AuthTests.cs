@@ -1,5 +1,6 @@
 using Shouldly;
 using Xunit;
+using Tally.Testing.Server;
 
 namespace Tally.Server.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Shouldly;
 using Xunit;
+using Tally.Testing.Server;
 
 namespace Tally.Server.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Shouldly;
 using Xunit;
+using Tally.Testing.Server;
 
 namespace Tally.Server.Tests;
 

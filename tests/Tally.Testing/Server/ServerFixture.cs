@@ -7,7 +7,7 @@ using Tally.Server.Hosting;
 using Tally.Testing.Postgres;
 using Xunit;
 
-namespace Tally.Server.Tests;
+namespace Tally.Testing.Server;
 
 /// <summary>
 /// A real Tally server on a loopback port (Kestrel, as in production), over a store of its own,

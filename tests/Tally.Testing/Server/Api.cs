@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Shouldly;
 
-namespace Tally.Server.Tests;
+namespace Tally.Testing.Server;
 
 /// <summary>A response read once: status, headers, body text and parsed JSON.</summary>
 public sealed record Answer(HttpStatusCode Status, HttpResponseMessage Message, string Text)
