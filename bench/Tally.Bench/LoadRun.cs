@@ -65,6 +65,63 @@ public static class LoadRun
         return new LoadResult(name, ok.Sum(), refused.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
     }
 
+    /// <summary>
+    /// Open loop: starts <paramref name="perSecond"/> operations a second for
+    /// <paramref name="duration"/> whatever their latency (at most <paramref name="maxInFlight"/>
+    /// at once), so the latencies are what a caller sees at that offered load.
+    /// </summary>
+    public static async Task<LoadResult> RunAtRateAsync(string name, double perSecond, TimeSpan duration, int maxInFlight, Func<Random, Task<bool>> operation)
+    {
+        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        long ok = 0, refused = 0;
+        using var gate = new SemaphoreSlim(maxInFlight);
+        var random = new Random(42);
+        var tasks = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var total = (long)(perSecond * duration.TotalSeconds);
+        for (long i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / perSecond);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+
+            if (!await gate.WaitAsync(0))
+            {
+                Interlocked.Increment(ref refused);
+                continue;
+            }
+
+            var seed = random.Next();
+            tasks.Add(Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    if (await operation(new Random(seed)))
+                    {
+                        Interlocked.Increment(ref ok);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+                finally
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    gate.Release();
+                }
+            }));
+        }
+
+        await Task.WhenAll(tasks);
+        var sorted = latencies.Order().ToArray();
+        return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+    }
+
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 }

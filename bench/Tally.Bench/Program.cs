@@ -42,7 +42,10 @@ root.SetAction(async (parse, ct) =>
         results.Add((random, "≥ 1.5× pgbench random", random.PerSecond / pgRandom.PerSecond / 1.5));
         var hotResult = await scenarios.ChargeHotAsync($"library PostgreSQL one hot account, c={h}", hot, h, warmup, duration);
         results.Add((hotResult, "≥ 4× pgbench hot row", hotResult.PerSecond / pgHot.PerSecond / 4));
-        var report = await scenarios.Ledger.VerifyAsync(ct);
+        await store.DisposeAsync();
+        await RunHttpAsync("PostgreSQL", connectionString, ids, random);
+        await using var check = new PostgresLedgerStore(connectionString);
+        var report = await new LedgerScenarios(check).Ledger.VerifyAsync(ct);
         AnsiConsole.MarkupLine($"PostgreSQL verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
     }
 
@@ -60,6 +63,7 @@ root.SetAction(async (parse, ct) =>
             results.Add((random, "≥ 20,000/s", random.PerSecond / 20_000));
             var hotResult = await scenarios.ChargeHotAsync($"library SQLite one hot account, c={h}", hot, h, warmup, duration);
             results.Add((hotResult, "≥ 20,000/s", hotResult.PerSecond / 20_000));
+            await RunHttpAsync("SQLite", $"sqlite:{store.Path}", ids, random);
             var report = await scenarios.Ledger.VerifyAsync(ct);
             AnsiConsole.MarkupLine($"SQLite verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
         }
@@ -67,6 +71,17 @@ root.SetAction(async (parse, ct) =>
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    // HTTP end to end over the same database: peak (closed loop, c callers) against the library's
+    // random figure, then an open loop at half that peak for the latency target.
+    async Task RunHttpAsync(string store, string database, string[] ids, LoadResult library)
+    {
+        await using var http = await HttpScenarios.StartAsync(database);
+        var peak = await http.ChargeRandomAsync($"HTTP {store} random accounts, c={c} (peak)", ids, c, warmup, duration);
+        results.Add((peak, "≥ 60 % of library", peak.PerSecond / library.PerSecond / 0.6));
+        var half = await http.ChargeAtRateAsync($"HTTP {store} at half peak ({peak.PerSecond / 2:N0}/s offered)", ids, peak.PerSecond / 2, duration);
+        results.Add((half, "p99 < 10 ms", 10 / half.P99Ms));
     }
 
     var table = new Table().AddColumns("scenario", "ops/s", "p50 ms", "p99 ms", "target", "of target");

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Tally.Server.Hosting;
+
+namespace Tally.Bench;
+
+/// <summary>
+/// Charges through the HTTP API: a Tally server in this process (Kestrel on loopback, the same
+/// store the library runs used) and an HttpClient with pooled keep-alive connections.
+/// </summary>
+public sealed class HttpScenarios : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _client;
+
+    private HttpScenarios(WebApplication app, HttpClient client)
+    {
+        _app = app;
+        _client = client;
+    }
+
+    public static async Task<HttpScenarios> StartAsync(string database)
+    {
+        var key = "tally_sk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
+        var app = TallyHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0", $"--TALLY_DATABASE={database}", $"--TALLY_BOOTSTRAP_API_KEY={key}",
+            "--TALLY_SWEEP_INTERVAL_SECONDS=0", "--CREDIT_MAX_BALANCE=1000000000000", "--CREDIT_MAX_PER_OPERATION=1000000000000",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return new HttpScenarios(app, client);
+    }
+
+    private static readonly byte[] ChargeOne = "{\"amount\":1}"u8.ToArray();
+
+    public async Task<bool> ChargeAsync(string account)
+    {
+        using var content = new ByteArrayContent(ChargeOne);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await _client.PostAsync($"/v1/accounts/{account}/charges", content);
+        return response.StatusCode == HttpStatusCode.Created;
+    }
+
+    public Task<LoadResult> ChargeRandomAsync(string name, string[] accounts, int callers, TimeSpan warmup, TimeSpan duration) =>
+        LoadRun.RunAsync(name, callers, warmup, duration, (_, random) => ChargeAsync(accounts[random.Next(accounts.Length)]));
+
+    public Task<LoadResult> ChargeAtRateAsync(string name, string[] accounts, double perSecond, TimeSpan duration) =>
+        LoadRun.RunAtRateAsync(name, perSecond, duration, 512, random => ChargeAsync(accounts[random.Next(accounts.Length)]));
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
