@@ -25,7 +25,7 @@ root.SetAction(async (parse, ct) =>
 
     if (which is "all" or "postgres")
     {
-        var server = await PgServer.SharedAsync();
+        var server = await PgServer.DurableAsync();
         var connectionString = await server.CreateDatabaseAsync("bench");
         await PgBench.PrepareAsync(connectionString, rows);
         var pgRandom = await PgBench.RunAsync($"pgbench random rows, c={c}", connectionString, c, rows, duration);

@@ -14,7 +14,8 @@ namespace Tally.Testing.Postgres;
 public sealed class PgServer
 {
     private const string DefaultBin = "/usr/lib/postgresql/15/bin";
-    private static readonly Lazy<Task<PgServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PgServer>> Shared = new(() => StartAsync(durable: false));
+    private static readonly Lazy<Task<PgServer>> Durable = new(() => StartAsync(durable: true));
     private readonly string? _root;
     private int _databases;
 
@@ -28,6 +29,12 @@ public sealed class PgServer
     public string AdminConnectionString { get; }
 
     public static Task<PgServer> SharedAsync() => Shared.Value;
+
+    /// <summary>
+    /// A cluster with PostgreSQL's durable defaults (fsync, synchronous commit, full page writes),
+    /// for benchmarks: tests trade durability for speed, measurements must not.
+    /// </summary>
+    public static Task<PgServer> DurableAsync() => Durable.Value;
 
     /// <summary>A new empty database; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string purpose)
@@ -43,7 +50,7 @@ public sealed class PgServer
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, Pooling = true, MaxPoolSize = 80 }.ConnectionString;
     }
 
-    private static async Task<PgServer> StartAsync()
+    private static async Task<PgServer> StartAsync(bool durable)
     {
         if (Environment.GetEnvironmentVariable("TALLY_TEST_PG") is { Length: > 0 } given)
         {
@@ -61,7 +68,8 @@ public sealed class PgServer
 
         Run($"{bin}/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
         var port = FreePort();
-        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
+        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400"
+            + (durable ? " -c shared_buffers=256MB" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
         Run($"{bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
         var server = new PgServer($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Pooling=false", root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(bin, asRoot);
