@@ -13,13 +13,14 @@ namespace Tally.Ledger;
 /// by <see cref="LedgerEngine"/> inside one locked store transaction; reads are consistent
 /// unlocked snapshots brought up to the current instant.
 /// </summary>
-public sealed class CreditLedger
+public sealed class CreditLedger : IAsyncDisposable
 {
     private readonly ILedgerStore _store;
     private readonly LedgerOptions _options;
     private readonly TimeProvider _time;
     private readonly UnitCache _units;
     private readonly LedgerEngine _engine;
+    private readonly GroupCommitter? _committer;
 
     public CreditLedger(ILedgerStore store, LedgerOptions options, TimeProvider time)
     {
@@ -35,6 +36,10 @@ public sealed class CreditLedger
         _time = time;
         _units = new UnitCache(store);
         _engine = new LedgerEngine(options, _units);
+        if (options.GroupCommit)
+        {
+            _committer = new GroupCommitter(ExecuteGroupAsync, options.GroupCommitLanes, options.GroupCommitMaxBatch);
+        }
     }
 
     public ILedgerStore Store => _store;
@@ -59,8 +64,44 @@ public sealed class CreditLedger
         }
 
         await _units.EnsureAsync(Scopes.Units(request), cancellationToken);
-        var scope = Scopes.Of([request]);
-        return await _store.WriteAsync(scope, Now(), snapshot => Decide(snapshot, request), cancellationToken);
+
+        // Single commands share transactions with whatever else is queued (group commit). A
+        // multi-command request runs alone: an atomic batch rolls back by snapshot, and keeping
+        // that snapshot small keeps the rollback cheap.
+        if (_committer is not null && request.Commands.Count == 1)
+        {
+            return await _committer.SubmitAsync(request, Scopes.LaneKey(request), cancellationToken);
+        }
+
+        return (await ExecuteGroupAsync([request], cancellationToken))[0];
+    }
+
+    /// <summary>
+    /// Runs several requests in one store transaction, in order, each with its own outcome (what
+    /// group commit does with queued requests; exposed so tests can force a batch's composition).
+    /// </summary>
+    public Task<IReadOnlyList<RequestOutcome>> ExecuteGroupAsync(IReadOnlyList<LedgerRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var scope = Scopes.Of(requests);
+        return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, Now(), snapshot =>
+        {
+            var outcomes = new RequestOutcome[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                outcomes[i] = Decide(snapshot, requests[i]);
+            }
+
+            return outcomes;
+        }, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_committer is not null)
+        {
+            await _committer.DisposeAsync();
+        }
     }
 
     /// <summary>Runs one command without idempotency, as the system actor.</summary>

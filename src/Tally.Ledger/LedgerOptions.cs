@@ -24,6 +24,18 @@ public sealed class LedgerOptions
     /// <summary>Most commands in one batch request.</summary>
     public int MaxBatchCommands { get; set; } = 1000;
 
+    /// <summary>
+    /// Group commit: concurrent single-command requests share store transactions (each keeps its
+    /// own outcome and idempotency). Off, every request is its own transaction [TALLY_GROUP_COMMIT].
+    /// </summary>
+    public bool GroupCommit { get; set; } = true;
+
+    /// <summary>Transactions in flight at once under group commit; requests go to a lane by account [TALLY_GROUP_COMMIT_LANES].</summary>
+    public int GroupCommitLanes { get; set; } = 4;
+
+    /// <summary>Most requests in one group transaction [TALLY_GROUP_COMMIT_MAX_BATCH].</summary>
+    public int GroupCommitMaxBatch { get; set; } = 128;
+
     /// <summary>Returns the first invalid setting as (name, problem), or null when all are valid.</summary>
     public (string Setting, string Problem)? Validate()
     {
@@ -45,6 +57,16 @@ public sealed class LedgerOptions
         if (IdempotencyRetention < TimeSpan.FromHours(24))
         {
             return ("TALLY_IDEMPOTENCY_RETENTION_HOURS", "must be at least 24 hours");
+        }
+
+        if (GroupCommitLanes is < 1 or > 64)
+        {
+            return ("TALLY_GROUP_COMMIT_LANES", "must be between 1 and 64");
+        }
+
+        if (GroupCommitMaxBatch is < 1 or > 10_000)
+        {
+            return ("TALLY_GROUP_COMMIT_MAX_BATCH", "must be between 1 and 10000");
         }
 
         if (MaxBatchCommands is < 1 or > 10_000)

@@ -5,9 +5,11 @@ using Tally.Testing.Postgres;
 namespace Tally.Ledger.Postgres.Tests;
 
 /// <summary>A database of its own on the test server for the suite, and fresh ones on demand.</summary>
-public sealed class PostgresFixture : ILedgerStoreFixture, IAsyncLifetime
+public class PostgresFixture : ILedgerStoreFixture, IAsyncLifetime
 {
     private PostgresLedgerStore? _store;
+
+    public virtual bool GroupCommit => true;
 
     public ILedgerStore Store => _store ?? throw new InvalidOperationException("fixture not initialized");
 
@@ -36,4 +38,12 @@ public sealed class PostgresFixture : ILedgerStoreFixture, IAsyncLifetime
     }
 }
 
+/// <summary>Every request its own transaction (group commit off).</summary>
+public sealed class PostgresUnbatchedFixture : PostgresFixture
+{
+    public override bool GroupCommit => false;
+}
+
 public sealed class PostgresConformance(PostgresFixture fixture) : LedgerStoreConformance<PostgresFixture>(fixture);
+
+public sealed class PostgresUnbatchedConformance(PostgresUnbatchedFixture fixture) : LedgerStoreConformance<PostgresUnbatchedFixture>(fixture);

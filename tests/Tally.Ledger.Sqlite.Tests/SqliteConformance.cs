@@ -4,10 +4,12 @@ using Tally.Testing.Conformance;
 namespace Tally.Ledger.Sqlite.Tests;
 
 /// <summary>A temp-directory SQLite database shared by the suite, and fresh ones on demand.</summary>
-public sealed class SqliteFixture : ILedgerStoreFixture, IAsyncLifetime
+public class SqliteFixture : ILedgerStoreFixture, IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tally-sqlite-").FullName;
     private SqliteLedgerStore? _store;
+
+    public virtual bool GroupCommit => true;
 
     public ILedgerStore Store => _store ?? throw new InvalidOperationException("fixture not initialized");
 
@@ -41,4 +43,12 @@ public sealed class SqliteFixture : ILedgerStoreFixture, IAsyncLifetime
     }
 }
 
+/// <summary>The same database, every request its own transaction (group commit off).</summary>
+public sealed class SqliteUnbatchedFixture : SqliteFixture
+{
+    public override bool GroupCommit => false;
+}
+
 public sealed class SqliteConformance(SqliteFixture fixture) : LedgerStoreConformance<SqliteFixture>(fixture);
+
+public sealed class SqliteUnbatchedConformance(SqliteUnbatchedFixture fixture) : LedgerStoreConformance<SqliteUnbatchedFixture>(fixture);

@@ -30,6 +30,23 @@ internal static class Scopes
         return new WriteScope(accounts, holds, entries, features, keys);
     }
 
+    /// <summary>What decides a request's group-commit lane: its (first) account, else its hold or entry.</summary>
+    public static string LaneKey(LedgerRequest request) => request.Commands[0] switch
+    {
+        EnsureAccount e => e.Account,
+        Grant g => g.Account,
+        Charge c => c.Account,
+        Reserve r => r.Account,
+        Adjust a => a.Account,
+        Transfer t => t.From,
+        SetFrozen f => f.Account,
+        Sweep s => s.Account,
+        Capture c => c.HoldId.ToString("N"),
+        Release r => r.HoldId.ToString("N"),
+        Reverse r => r.EntryId.ToString("N"),
+        _ => "",
+    };
+
     /// <summary>Every unit key a request names (so the unit cache can be refreshed before deciding).</summary>
     public static IEnumerable<string> Units(LedgerRequest request)
     {

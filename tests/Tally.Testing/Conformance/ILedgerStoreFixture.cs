@@ -11,6 +11,9 @@ public interface ILedgerStoreFixture
     /// <summary>A new empty migrated database for tests that look at the whole database (sweeper, verify).</summary>
     Task<ILedgerStore> CreateIsolatedStoreAsync();
 
+    /// <summary>Whether ledgers made for this suite run use group commit (the suite runs both ways).</summary>
+    bool GroupCommit { get; }
+
     /// <summary>Runs raw SQL against <paramref name="store"/> (to corrupt data on purpose).</summary>
     Task ExecuteRawAsync(ILedgerStore store, string sql);
 }

@@ -15,7 +15,12 @@ public abstract partial class LedgerStoreConformance<TFixture>(TFixture fixture)
     protected TFixture Fixture { get; } = fixture;
 
     /// <summary>A ledger over the shared store, with its own fake clock starting now.</summary>
-    protected TestLedger NewLedger(LedgerOptions? options = null) => new(Fixture.Store, options);
+    protected TestLedger NewLedger(LedgerOptions? options = null)
+    {
+        options ??= new LedgerOptions { InitialAmount = 0 };
+        options.GroupCommit = Fixture.GroupCommit;
+        return new TestLedger(Fixture.Store, options);
+    }
 
     protected static T Is<T>(LedgerOutcome outcome) where T : LedgerOutcome => outcome.ShouldBeOfType<T>();
 
