@@ -195,7 +195,8 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         var rows = new List<VerificationRow>();
         foreach (var (name, sql) in Checks.Queries)
         {
-            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            // Whole-database scans: allowed to take as long as the database is large.
+            await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -22,9 +22,10 @@ GROUP BY a.external_id, e.unit;
 SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected, e.balance_after AS actual, NULL AS item
 FROM balances b
 JOIN accounts a ON a.id = b.account_id
-JOIN entries e ON e.account_id = b.account_id AND e.unit = b.unit
-WHERE e.seq = (SELECT MAX(x.seq) FROM entries x WHERE x.account_id = b.account_id AND x.unit = b.unit)
-  AND e.balance_after <> b.balance;
+JOIN (SELECT account_id, unit, MAX(seq) AS seq FROM entries GROUP BY account_id, unit) m
+  ON m.account_id = b.account_id AND m.unit = b.unit
+JOIN entries e ON e.account_id = m.account_id AND e.seq = m.seq
+WHERE e.balance_after <> b.balance;
 
 -- check: lots_match_balance
 SELECT a.external_id AS account, b.unit AS unit, b.balance AS expected,
