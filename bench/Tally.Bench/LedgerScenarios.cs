@@ -7,9 +7,15 @@ using Tally.Ledger.Storage;
 namespace Tally.Bench;
 
 /// <summary>Library-level charge loads over any store.</summary>
-public sealed class LedgerScenarios(ILedgerStore store)
+public sealed class LedgerScenarios(ILedgerStore store, int lanes = 4)
 {
-    private readonly CreditLedger _ledger = new(store, new LedgerOptions { InitialAmount = 0, MaxBalance = 1_000_000_000_000, MaxPerOperation = 1_000_000_000_000 }, TimeProvider.System);
+    private readonly CreditLedger _ledger = new(store, new LedgerOptions
+    {
+        InitialAmount = 0,
+        MaxBalance = 1_000_000_000_000,
+        MaxPerOperation = 1_000_000_000_000,
+        GroupCommitLanes = lanes,
+    }, TimeProvider.System);
 
     public CreditLedger Ledger => _ledger;
 

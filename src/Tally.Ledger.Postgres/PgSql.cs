@@ -68,10 +68,15 @@ internal static class PgSql
         WHERE a.id = u.id
         """;
 
-    public const string UpsertBalances = """
+    public const string InsertBalances = """
         INSERT INTO balances (account_id, unit, balance, debt)
         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
-        ON CONFLICT (account_id, unit) DO UPDATE SET balance = excluded.balance, debt = excluded.debt
+        """;
+
+    public const string UpdateBalances = """
+        UPDATE balances b SET balance = u.balance, debt = u.debt
+        FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[]) AS u (account_id, unit, balance, debt)
+        WHERE b.account_id = u.account_id AND b.unit = u.unit
         """;
 
     public const string InsertLots = """

@@ -5,31 +5,66 @@ using Tally.Ledger.Storage;
 namespace Tally.Ledger.Postgres;
 
 /// <summary>
-/// Builds the one batch that writes everything a snapshot changed — each kind of row as one
-/// set-based statement over arrays, however many requests the transaction holds — and commits.
+/// Builds the batch that writes everything a snapshot changed and commits: each kind of row is
+/// one set-based statement over arrays, however many requests the transaction holds, and all of
+/// them travel as one statement of data-modifying CTEs (PostgreSQL runs every CTE; foreign keys
+/// are checked at the statement's end, so a new account and its first entry can go together).
 /// </summary>
-internal static class PgWriter
+internal static partial class PgWriter
 {
     public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot)
     {
-        var batch = connection.CreateBatch();
+        var writes = new CombinedWrite();
         var accounts = snapshot.Accounts.Values;
-        AddAccounts(batch, accounts);
-        AddBalances(batch, accounts);
-        AddLots(batch, accounts);
-        AddHolds(batch, accounts);
-        AddEntries(batch, accounts);
-        AddIdempotency(batch, snapshot.NewIdempotency);
+        AddAccounts(writes, accounts);
+        AddBalances(writes, accounts);
+        AddLots(writes, accounts);
+        AddHolds(writes, accounts);
+        AddEntries(writes, accounts);
+        AddIdempotency(writes, snapshot.NewIdempotency);
+        var batch = connection.CreateBatch();
+        batch.BatchCommands.Add(writes.ToCommand());
         PgLoader.Add(batch, "COMMIT");
         return batch;
     }
 
-    private static void AddAccounts(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    /// <summary>Statements joined into one: <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>, parameters renumbered.</summary>
+    private sealed class CombinedWrite
+    {
+        private readonly List<string> _parts = [];
+        private readonly List<object> _values = [];
+
+        public void Add(string sql, params object[] values)
+        {
+            var offset = _values.Count;
+            _parts.Add(offset == 0 ? sql : Parameter().Replace(sql, m => "$" + (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + offset).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            _values.AddRange(values);
+        }
+
+        public NpgsqlBatchCommand ToCommand()
+        {
+            var sql = _parts.Count == 1
+                ? _parts[0]
+                : "WITH " + string.Join(",\n", _parts.Select((part, i) => $"w{i} AS ({part})")) + "\nSELECT 1";
+            var command = new NpgsqlBatchCommand(sql);
+            foreach (var value in _values)
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            return command;
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\$(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex Parameter();
+
+    private static void AddAccounts(CombinedWrite batch, IEnumerable<AccountRow> accounts)
     {
         var inserted = accounts.Where(a => a.IsNew).ToList();
         if (inserted.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertAccounts,
+            batch.Add(PgSql.InsertAccounts,
                 Col(inserted, a => a.Id), Col(inserted, a => a.ExternalId), Col(inserted, a => a.Tier), Col(inserted, a => a.Frozen),
                 Col(inserted, a => a.OverdraftLimit), Col(inserted, a => a.LowBalanceThreshold), Col(inserted, a => a.Metadata),
                 Col(inserted, a => PgTime.ToDb(a.CreatedAt)), Col(inserted, a => PgTime.ToDb(a.UpdatedAt)), Col(inserted, a => a.Seq));
@@ -38,30 +73,39 @@ internal static class PgWriter
         var updated = accounts.Where(a => a.IsDirty && !a.IsNew).ToList();
         if (updated.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.UpdateAccounts,
+            batch.Add(PgSql.UpdateAccounts,
                 Col(updated, a => a.Id), Col(updated, a => a.Tier), Col(updated, a => a.Frozen), Col(updated, a => a.OverdraftLimit),
                 Col(updated, a => a.LowBalanceThreshold), Col(updated, a => a.Metadata), Col(updated, a => PgTime.ToDb(a.UpdatedAt)),
                 Col(updated, a => a.Seq));
         }
     }
 
-    private static void AddBalances(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    private static void AddBalances(CombinedWrite batch, IEnumerable<AccountRow> accounts)
     {
+        // Rows the transaction loaded are updated (a plain UPDATE, HOT); rows it created are inserted.
         var rows = accounts.SelectMany(a => a.Balances.Values).Where(b => b.IsNew || b.IsDirty).ToList();
-        if (rows.Count > 0)
+        var inserted = rows.Where(b => b.IsNew).ToList();
+        if (inserted.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.UpsertBalances,
-                Col(rows, b => b.AccountId), Col(rows, b => b.Unit), Col(rows, b => b.Balance.Minor), Col(rows, b => b.Debt.Minor));
+            batch.Add(PgSql.InsertBalances,
+                Col(inserted, b => b.AccountId), Col(inserted, b => b.Unit), Col(inserted, b => b.Balance.Minor), Col(inserted, b => b.Debt.Minor));
+        }
+
+        var updated = rows.Where(b => !b.IsNew).ToList();
+        if (updated.Count > 0)
+        {
+            batch.Add(PgSql.UpdateBalances,
+                Col(updated, b => b.AccountId), Col(updated, b => b.Unit), Col(updated, b => b.Balance.Minor), Col(updated, b => b.Debt.Minor));
         }
     }
 
-    private static void AddLots(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    private static void AddLots(CombinedWrite batch, IEnumerable<AccountRow> accounts)
     {
         var lots = accounts.SelectMany(a => a.Lots).ToList();
         var inserted = lots.Where(l => l.IsNew).ToList();
         if (inserted.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertLots,
+            batch.Add(PgSql.InsertLots,
                 Col(inserted, l => l.Id), Col(inserted, l => l.AccountId), Col(inserted, l => l.Unit), Col(inserted, l => Names.Of(l.Source)),
                 Col(inserted, l => l.Amount.Minor), Col(inserted, l => l.Remaining.Minor), Col(inserted, l => l.Priority),
                 Col(inserted, l => PgTime.ToDb(l.EffectiveAt)), Col(inserted, l => PgTime.ToDb(l.ExpiresAt)),
@@ -72,17 +116,17 @@ internal static class PgWriter
         var updated = lots.Where(l => l.IsDirty && !l.IsNew).ToList();
         if (updated.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.UpdateLots, Col(updated, l => l.Id), Col(updated, l => l.Remaining.Minor));
+            batch.Add(PgSql.UpdateLots, Col(updated, l => l.Id), Col(updated, l => l.Remaining.Minor));
         }
     }
 
-    private static void AddHolds(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    private static void AddHolds(CombinedWrite batch, IEnumerable<AccountRow> accounts)
     {
         var holds = accounts.SelectMany(a => a.Holds).ToList();
         var inserted = holds.Where(h => h.IsNew).ToList();
         if (inserted.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertHolds,
+            batch.Add(PgSql.InsertHolds,
                 Col(inserted, h => h.Id), Col(inserted, h => h.AccountId), Col(inserted, h => h.Unit), Col(inserted, h => h.Amount.Minor),
                 Col(inserted, h => h.Unbacked.Minor), Col(inserted, h => h.Captured.Minor), Col(inserted, h => Names.Of(h.Status)),
                 Col(inserted, h => h.Feature), Col(inserted, h => h.Description), Col(inserted, h => PgTime.ToDb(h.ExpiresAt)),
@@ -90,7 +134,7 @@ internal static class PgWriter
             var pins = inserted.SelectMany(h => h.Pins.Select((p, i) => (Pin: p, Ordinal: i, h.AccountId))).ToList();
             if (pins.Count > 0)
             {
-                PgLoader.Add(batch, PgSql.InsertPins,
+                batch.Add(PgSql.InsertPins,
                     Col(pins, p => p.Pin.HoldId), Col(pins, p => p.Ordinal), Col(pins, p => p.Pin.LotId), Col(pins, p => p.AccountId),
                     Col(pins, p => p.Pin.Amount.Minor));
             }
@@ -99,18 +143,18 @@ internal static class PgWriter
         var updated = holds.Where(h => h.IsDirty && !h.IsNew).ToList();
         if (updated.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.UpdateHolds,
+            batch.Add(PgSql.UpdateHolds,
                 Col(updated, h => h.Id), Col(updated, h => h.Captured.Minor), Col(updated, h => Names.Of(h.Status)),
                 Col(updated, h => PgTime.ToDb(h.UpdatedAt)));
         }
     }
 
-    private static void AddEntries(NpgsqlBatch batch, IEnumerable<AccountRow> accounts)
+    private static void AddEntries(CombinedWrite batch, IEnumerable<AccountRow> accounts)
     {
         var entries = accounts.SelectMany(a => a.NewEntries).ToList();
         if (entries.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertEntries,
+            batch.Add(PgSql.InsertEntries,
                 Col(entries, e => e.Id), Col(entries, e => e.AccountId), Col(entries, e => e.Seq), Col(entries, e => Names.Of(e.Type)),
                 Col(entries, e => e.Unit), Col(entries, e => e.Amount.Minor), Col(entries, e => e.BalanceAfter.Minor), Col(entries, e => e.Feature),
                 Col(entries, e => e.Quantity?.Value), Col(entries, e => e.Description), Col(entries, e => e.Reference), Col(entries, e => e.Metadata),
@@ -121,16 +165,16 @@ internal static class PgWriter
         var burns = accounts.SelectMany(a => a.NewBurns).ToList();
         if (burns.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertBurns,
+            batch.Add(PgSql.InsertBurns,
                 Col(burns, b => b.EntryId), Col(burns, b => b.LotId), Col(burns, b => b.AccountId), Col(burns, b => b.Amount.Minor));
         }
     }
 
-    private static void AddIdempotency(NpgsqlBatch batch, List<IdempotencyRow> rows)
+    private static void AddIdempotency(CombinedWrite batch, List<IdempotencyRow> rows)
     {
         if (rows.Count > 0)
         {
-            PgLoader.Add(batch, PgSql.InsertIdempotency,
+            batch.Add(PgSql.InsertIdempotency,
                 Col(rows, r => r.Key), Col(rows, r => r.Fingerprint), Col(rows, r => r.OutcomeJson), Col(rows, r => r.ResponseStatus),
                 Col(rows, r => r.ResponseBody), Col(rows, r => PgTime.ToDb(r.CreatedAt)));
         }
