@@ -12,8 +12,9 @@ var accounts = new Option<int>("--accounts") { Description = "Accounts (and pgbe
 var only = new Option<string>("--only") { Description = "all | postgres | sqlite", DefaultValueFactory = _ => "all" };
 var randomCallers = new Option<int>("--random-callers") { Description = "Concurrent callers on random accounts", DefaultValueFactory = _ => 32 };
 var hotCallers = new Option<int>("--hot-callers") { Description = "Concurrent callers on the hot account", DefaultValueFactory = _ => 16 };
+var skipBaseline = new Option<bool>("--skip-pgbench") { Description = "Skip the pgbench baseline (for profiling runs)" };
 var lanes = new Option<int>("--lanes") { Description = "Group-commit lanes (transactions in flight at once)", DefaultValueFactory = _ => 4 };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -29,8 +30,9 @@ root.SetAction(async (parse, ct) =>
         var server = await PgServer.DurableAsync();
         var connectionString = await server.CreateDatabaseAsync("bench");
         await PgBench.PrepareAsync(connectionString, rows);
-        var pgRandom = await PgBench.RunAsync($"pgbench random rows, c={c}", connectionString, c, rows, duration);
-        var pgHot = await PgBench.RunAsync($"pgbench one hot row, c={h}", connectionString, h, 1, duration);
+        var skip = parse.GetValue(skipBaseline);
+        var pgRandom = skip ? new LoadResult("pgbench skipped", 1, 0, TimeSpan.FromSeconds(1), 0, 0) : await PgBench.RunAsync($"pgbench random rows, c={c}", connectionString, c, rows, duration);
+        var pgHot = skip ? pgRandom : await PgBench.RunAsync($"pgbench one hot row, c={h}", connectionString, h, 1, duration);
         results.Add((pgRandom, "baseline", null));
         results.Add((pgHot, "baseline", null));
 
