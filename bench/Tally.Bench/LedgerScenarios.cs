@@ -7,7 +7,7 @@ using Tally.Ledger.Storage;
 namespace Tally.Bench;
 
 /// <summary>Library-level charge loads over any store.</summary>
-public sealed class LedgerScenarios(ILedgerStore store, int lanes = 4)
+public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null)
 {
     private readonly CreditLedger _ledger = new(store, new LedgerOptions
     {

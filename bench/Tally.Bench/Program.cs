@@ -13,7 +13,7 @@ var only = new Option<string>("--only") { Description = "all | postgres | sqlite
 var randomCallers = new Option<int>("--random-callers") { Description = "Concurrent callers on random accounts", DefaultValueFactory = _ => 32 };
 var hotCallers = new Option<int>("--hot-callers") { Description = "Concurrent callers on the hot account", DefaultValueFactory = _ => 16 };
 var skipBaseline = new Option<bool>("--skip-pgbench") { Description = "Skip the pgbench baseline (for profiling runs)" };
-var lanes = new Option<int>("--lanes") { Description = "Group-commit lanes (transactions in flight at once)", DefaultValueFactory = _ => 4 };
+var lanes = new Option<int?>("--lanes") { Description = "Group-commit lanes (transactions in flight at once; default: the store's)" };
 var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline };
 root.SetAction(async (parse, ct) =>
 {

@@ -32,6 +32,9 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 
     public string Kind => "postgres";
 
+    /// <summary>Two, measured best on the 2-core benchmark box (bench/README.md); raise it with the database's cores.</summary>
+    public int WriteConcurrency => 2;
+
     public NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>Where the store points, without credentials (for logs and banners).</summary>

@@ -7,6 +7,12 @@ namespace Tally.Ledger.Sqlite;
 /// A command kept on one connection with its positional parameters ($1…$n) created once, so SQLite
 /// prepares it once and each use only rebinds values.
 /// </summary>
+/// <summary>Ids are stored as 32 hex characters: a UUIDv7 then sorts by time, so new rows append to their indexes.</summary>
+internal static class Ids
+{
+    public static string ToDb(Guid id) => id.ToString("N");
+}
+
 internal sealed partial class Statement : IDisposable
 {
     private readonly SqliteCommand _command;
@@ -35,7 +41,12 @@ internal sealed partial class Statement : IDisposable
         _command.Transaction = _transaction();
         for (var i = 0; i < values.Length; i++)
         {
-            _command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            _command.Parameters[i].Value = values[i] switch
+            {
+                null => DBNull.Value,
+                Guid id => Ids.ToDb(id),
+                var value => value,
+            };
         }
 
         return _command;

@@ -38,7 +38,7 @@ public sealed class CreditLedger : IAsyncDisposable
         _engine = new LedgerEngine(options, _units);
         if (options.GroupCommit)
         {
-            _committer = new GroupCommitter(ExecuteGroupAsync, options.GroupCommitLanes, options.GroupCommitMaxBatch);
+            _committer = new GroupCommitter(ExecuteGroupAsync, options.GroupCommitLanes ?? store.WriteConcurrency, options.GroupCommitMaxBatch);
         }
     }
 

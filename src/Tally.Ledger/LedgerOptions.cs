@@ -30,8 +30,11 @@ public sealed class LedgerOptions
     /// </summary>
     public bool GroupCommit { get; set; } = true;
 
-    /// <summary>Transactions in flight at once under group commit; requests go to a lane by account [TALLY_GROUP_COMMIT_LANES].</summary>
-    public int GroupCommitLanes { get; set; } = 4;
+    /// <summary>
+    /// Transactions in flight at once under group commit; requests go to a lane by account
+    /// [TALLY_GROUP_COMMIT_LANES]. Null takes the store's <see cref="Storage.ILedgerStore.WriteConcurrency"/>.
+    /// </summary>
+    public int? GroupCommitLanes { get; set; }
 
     /// <summary>Most requests in one group transaction [TALLY_GROUP_COMMIT_MAX_BATCH].</summary>
     public int GroupCommitMaxBatch { get; set; } = 128;

@@ -1,6 +1,8 @@
 -- The ledger schema for SQLite. Timestamps are integer microseconds since the Unix epoch (UTC),
--- ids are 16-byte UUIDv7 blobs. Checks here repeat the engine's invariants, so a bug cannot
--- commit a negative lot or an edited journal.
+-- ids are UUIDv7 as 32 hex characters (so they sort by time: new entries append to their
+-- indexes instead of landing on a random page). Checks here repeat the engine's invariants, so a
+-- bug cannot commit a negative lot or an edited journal. Tables read by key are WITHOUT ROWID:
+-- one b-tree page per row instead of an index page and a table page.
 
 CREATE TABLE units (
     unit_key   TEXT PRIMARY KEY,
@@ -11,7 +13,7 @@ CREATE TABLE units (
 INSERT INTO units (unit_key, precision, scale, created_at) VALUES ('credits', 0, 1, 0);
 
 CREATE TABLE accounts (
-    id                    BLOB PRIMARY KEY,
+    id                    TEXT PRIMARY KEY,
     external_id           TEXT NOT NULL UNIQUE,
     tier                  TEXT NOT NULL,
     frozen                INTEGER NOT NULL CHECK (frozen IN (0, 1)),
@@ -21,19 +23,19 @@ CREATE TABLE accounts (
     created_at            INTEGER NOT NULL,
     updated_at            INTEGER NOT NULL,
     seq                   INTEGER NOT NULL CHECK (seq >= 0)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE balances (
-    account_id BLOB NOT NULL REFERENCES accounts (id),
+    account_id TEXT NOT NULL REFERENCES accounts (id),
     unit       TEXT NOT NULL REFERENCES units (unit_key),
     balance    INTEGER NOT NULL,
     debt       INTEGER NOT NULL CHECK (debt >= 0),
     PRIMARY KEY (account_id, unit)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE lots (
-    id           BLOB PRIMARY KEY,
-    account_id   BLOB NOT NULL REFERENCES accounts (id),
+    id           TEXT PRIMARY KEY,
+    account_id   TEXT NOT NULL REFERENCES accounts (id),
     unit         TEXT NOT NULL REFERENCES units (unit_key),
     source       TEXT NOT NULL,
     amount       INTEGER NOT NULL CHECK (amount > 0),
@@ -43,15 +45,15 @@ CREATE TABLE lots (
     expires_at   INTEGER,
     features     TEXT,
     reference    TEXT,
-    entry_id     BLOB,
+    entry_id     TEXT,
     created_at   INTEGER NOT NULL
-);
-CREATE INDEX lots_live ON lots (account_id) WHERE remaining > 0;
-CREATE INDEX lots_expiring ON lots (expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
+) WITHOUT ROWID;
+CREATE INDEX lots_account ON lots (account_id);
+CREATE INDEX lots_expiring ON lots (expires_at) WHERE expires_at IS NOT NULL;
 
 CREATE TABLE holds (
-    id          BLOB PRIMARY KEY,
-    account_id  BLOB NOT NULL REFERENCES accounts (id),
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL REFERENCES accounts (id),
     unit        TEXT NOT NULL REFERENCES units (unit_key),
     amount      INTEGER NOT NULL CHECK (amount > 0),
     unbacked    INTEGER NOT NULL CHECK (unbacked >= 0 AND unbacked <= amount),
@@ -68,18 +70,18 @@ CREATE INDEX holds_active ON holds (account_id) WHERE status = 'active';
 CREATE INDEX holds_expiring ON holds (expires_at) WHERE status = 'active';
 
 CREATE TABLE hold_pins (
-    hold_id    BLOB NOT NULL REFERENCES holds (id),
+    hold_id    TEXT NOT NULL REFERENCES holds (id),
     ordinal    INTEGER NOT NULL,
-    lot_id     BLOB NOT NULL REFERENCES lots (id),
-    account_id BLOB NOT NULL,
+    lot_id     TEXT NOT NULL REFERENCES lots (id),
+    account_id TEXT NOT NULL,
     amount     INTEGER NOT NULL CHECK (amount > 0),
     PRIMARY KEY (hold_id, ordinal)
 );
 CREATE INDEX hold_pins_lot ON hold_pins (lot_id);
 
 CREATE TABLE entries (
-    id                BLOB PRIMARY KEY,
-    account_id        BLOB NOT NULL REFERENCES accounts (id),
+    id                TEXT NOT NULL UNIQUE,
+    account_id        TEXT NOT NULL REFERENCES accounts (id),
     seq               INTEGER NOT NULL,
     type              TEXT NOT NULL,
     unit              TEXT NOT NULL REFERENCES units (unit_key),
@@ -91,14 +93,14 @@ CREATE TABLE entries (
     reference         TEXT,
     metadata          TEXT NOT NULL,
     actor             TEXT NOT NULL,
-    hold_id           BLOB,
-    lot_id            BLOB,
-    reverses_entry_id BLOB,
-    transfer_id       BLOB,
+    hold_id           TEXT,
+    lot_id            TEXT,
+    reverses_entry_id TEXT,
+    transfer_id       TEXT,
     idempotency_key   TEXT,
     created_at        INTEGER NOT NULL,
-    UNIQUE (account_id, seq)
-);
+    PRIMARY KEY (account_id, seq)
+) WITHOUT ROWID;
 CREATE INDEX entries_reverses ON entries (reverses_entry_id) WHERE reverses_entry_id IS NOT NULL;
 CREATE INDEX entries_transfer ON entries (transfer_id) WHERE transfer_id IS NOT NULL;
 
@@ -108,14 +110,13 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be updated
 CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only: entries cannot be deleted'); END;
 
+-- Lineage rows are only appended and only read whole (verify), so no key or index.
 CREATE TABLE burns (
-    entry_id   BLOB NOT NULL,
-    lot_id     BLOB NOT NULL REFERENCES lots (id),
-    account_id BLOB NOT NULL,
-    amount     INTEGER NOT NULL CHECK (amount > 0),
-    PRIMARY KEY (entry_id, lot_id)
+    entry_id   TEXT NOT NULL,
+    lot_id     TEXT NOT NULL REFERENCES lots (id),
+    account_id TEXT NOT NULL,
+    amount     INTEGER NOT NULL CHECK (amount > 0)
 );
-CREATE INDEX burns_lot ON burns (lot_id);
 
 CREATE TABLE idempotency (
     idempotency_key TEXT PRIMARY KEY,

@@ -14,6 +14,12 @@ public interface ILedgerStore : IAsyncDisposable
     /// <summary>"sqlite" or "postgres".</summary>
     string Kind { get; }
 
+    /// <summary>
+    /// How many write transactions are worth running at once (group-commit lanes): fewer lanes
+    /// make bigger batches, more lanes use more of the database's cores.
+    /// </summary>
+    int WriteConcurrency { get; }
+
     /// <summary>Applies pending forward-only schema migrations; returns how many ran.</summary>
     Task<int> MigrateAsync(CancellationToken cancellationToken);
 
