@@ -47,3 +47,15 @@ public sealed class PostgresUnbatchedFixture : PostgresFixture
 public sealed class PostgresConformance(PostgresFixture fixture) : LedgerStoreConformance<PostgresFixture>(fixture);
 
 public sealed class PostgresUnbatchedConformance(PostgresUnbatchedFixture fixture) : LedgerStoreConformance<PostgresUnbatchedFixture>(fixture);
+
+public sealed class PostgresCrashTests
+{
+    [Fact]
+    public async Task Killing_the_process_mid_batch_loses_no_acknowledged_charge()
+    {
+        var database = await (await PgServer.SharedAsync()).CreateDatabaseAsync("crash");
+        await using var store = new PostgresLedgerStore(database);
+        await store.MigrateAsync(CancellationToken.None);
+        await CrashRecovery.RunAsync(store, database);
+    }
+}

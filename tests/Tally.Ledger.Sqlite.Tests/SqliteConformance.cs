@@ -52,3 +52,21 @@ public sealed class SqliteUnbatchedFixture : SqliteFixture
 public sealed class SqliteConformance(SqliteFixture fixture) : LedgerStoreConformance<SqliteFixture>(fixture);
 
 public sealed class SqliteUnbatchedConformance(SqliteUnbatchedFixture fixture) : LedgerStoreConformance<SqliteUnbatchedFixture>(fixture);
+
+public sealed class SqliteCrashTests
+{
+    [Fact]
+    public async Task Killing_the_process_mid_batch_loses_no_acknowledged_charge()
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-crash-").FullName;
+        var path = Path.Combine(directory, "crash.db");
+        await using (var store = new SqliteLedgerStore(path))
+        {
+            await store.MigrateAsync(CancellationToken.None);
+            await CrashRecovery.RunAsync(store, $"sqlite:{path}");
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(directory, recursive: true);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Shouldly;
+using Tally.Ledger;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Model;
+using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
+
+namespace Tally.Testing.Conformance;
+
+/// <summary>
+/// Kill -9 in the middle of group-committed charges: every charge the ledger acknowledged before
+/// the kill must be in the journal afterwards, exactly once, and every invariant must hold.
+/// </summary>
+public static class CrashRecovery
+{
+    public static async Task RunAsync(ILedgerStore store, string database)
+    {
+        var ledger = new CreditLedger(store, new LedgerOptions { InitialAmount = 0, GroupCommit = false }, TimeProvider.System);
+        var account = TestLedger.NewId("crash");
+        (await ledger.ExecuteAsync(new Grant(account, new Credits(1_000_000)))).ShouldBeOfType<EntryResult>();
+
+        var host = Path.Combine(AppContext.BaseDirectory, "Tally.Testing.CrashHost.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(host);
+        start.ArgumentList.Add(database);
+        start.ArgumentList.Add(account);
+        using var process = Process.Start(start)!;
+        var acked = new List<(string Key, string Entry)>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (acked.Count < 400 && DateTime.UtcNow < deadline && await process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var parts = line.Split(' ');
+            if (parts is ["ack", var key, var entry])
+            {
+                acked.Add((key, entry));
+            }
+        }
+
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        acked.Count.ShouldBeGreaterThanOrEqualTo(400, await process.StandardError.ReadToEndAsync());
+
+        var journal = new List<EntryView>();
+        long? before = null;
+        while (true)
+        {
+            var page = (await ledger.GetEntriesAsync(new EntryQuery(account, 500, before, EntryType.Charge))).ShouldNotBeNull();
+            journal.AddRange(page.Entries);
+            if (page.NextCursor is null || !EntryCursor.TryDecode(page.NextCursor, out var seq))
+            {
+                break;
+            }
+
+            before = seq;
+        }
+
+        var ids = journal.Select(e => LedgerIds.Entry(e.Id)).ToHashSet();
+        acked.ShouldAllBe(a => ids.Contains(a.Entry), "an acknowledged charge is missing after the crash");
+        journal.Count.ShouldBeGreaterThanOrEqualTo(acked.Count);
+        var balance = (await ledger.GetAccountAsync(account)).ShouldNotBeNull().Balances.Single(b => b.Unit.Key == UnitInfo.DefaultKey);
+        balance.Total.Minor.ShouldBe(1_000_000 - journal.Count);
+        var report = await ledger.VerifyAsync();
+        report.Violations.Select(v => v.Describe()).ShouldBeEmpty();
+    }
+}
