@@ -26,7 +26,12 @@ public static class TallyEndpoints
         app.UseStatusCodePages();
         app.UseHttpMetrics();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        var settings = app.Services.GetRequiredService<TallySettings>();
+        if (settings.KeyRateLimit is not null || settings.MaxDeductions is not null)
+        {
+            app.UseRateLimiter();
+        }
+
         return app;
     }
 

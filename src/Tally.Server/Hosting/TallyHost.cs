@@ -15,7 +15,12 @@ public static class TallyHost
     {
         ArgumentNullException.ThrowIfNull(args);
         var demo = args.Contains("--demo", StringComparer.Ordinal);
-        var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+        // appsettings.json ships beside the binaries, so it applies wherever the server is started from.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(a => a != "--demo").ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]) && string.IsNullOrEmpty(builder.Configuration["https_ports"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

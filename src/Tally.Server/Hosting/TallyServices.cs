@@ -62,16 +62,14 @@ public static class TallyServices
             return Task.CompletedTask;
         }));
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("tally"))
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation().AddSource("Tally.*");
-                if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-                {
-                    tracing.AddOtlpExporter();
-                }
-            });
+        // Traces cost a little on every request, so they are recorded only when they go somewhere.
+        if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("tally"))
+                .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource("Tally.*").AddOtlpExporter());
+        }
+
         return services;
     }
 }

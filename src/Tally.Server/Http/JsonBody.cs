@@ -43,24 +43,53 @@ public static class JsonBodyReader
         return Parse<T>(http, bytes);
     }
 
-    /// <summary>Parses and checks a JSON object against <typeparamref name="T"/>'s properties.</summary>
+    /// <summary>
+    /// Parses and checks a JSON object against <typeparamref name="T"/>'s properties: one forward
+    /// scan checks the syntax and the top-level names, then the bytes are deserialized once.
+    /// </summary>
     public static (JsonBody<T>? Body, IResult? Problem) Parse<T>(HttpContext http, byte[] bytes)
     {
         var traceId = Problems.TraceId(http);
-        JsonDocument document;
+        var info = (JsonTypeInfo<T>)TallyJson.Options.GetTypeInfo(typeof(T));
+        var present = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 32 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (null, Problems.Result(Problems.Malformed(traceId, "the body must be a JSON object")));
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                if (info.Properties.All(p => p.Name != name))
+                {
+                    return (null, Problems.Result(Problems.Malformed(traceId,
+                        $"unknown field '{name}'; allowed: {string.Join(", ", info.Properties.Select(p => p.Name).Order(StringComparer.Ordinal))}")));
+                }
+
+                present.Add(name);
+                reader.Skip();
+            }
+
+            while (reader.Read())
+            {
+                // Reading to the end makes the reader reject trailing content after the object.
+            }
         }
         catch (JsonException e)
         {
             return (null, Problems.Result(Problems.Malformed(traceId, $"the body is not valid JSON: {e.Message}")));
         }
 
-        using (document)
+        try
         {
-            var (value, present, problem) = Bind<T>(document.RootElement, traceId, fieldPrefix: "");
-            return problem is not null ? (null, problem) : (new JsonBody<T>(value!, present!, bytes), null);
+            return (new JsonBody<T>(JsonSerializer.Deserialize(bytes, info)!, present, bytes), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.Result(Problems.Validation(traceId, FieldOf(e.Path), Reason(e))));
         }
     }
 

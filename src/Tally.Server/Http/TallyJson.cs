@@ -26,6 +26,8 @@ public static class TallyJson
         };
         options.Converters.Add(new ExactDecimalConverter());
         options.Converters.Add(new UtcDateTimeConverter());
+        options.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
+            TallyJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

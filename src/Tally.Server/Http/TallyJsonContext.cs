@@ -1,0 +1,51 @@
+using System.Text.Json.Serialization;
+using Tally.Server.Contracts;
+using Tally.Server.Features.Accounts;
+using Tally.Server.Features.ApiKeys;
+using Tally.Server.Features.Batch;
+using Tally.Server.Features.Catalog;
+using Tally.Server.Features.Charges;
+using Tally.Server.Features.ClientTokens;
+using Tally.Server.Features.Entries;
+using Tally.Server.Features.Grants;
+using Tally.Server.Features.Holds;
+using Tally.Server.Features.Transfers;
+
+namespace Tally.Server.Http;
+
+/// <summary>Source-generated (de)serialization for every wire type: no reflection on the hot path.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(AccountDto))]
+[JsonSerializable(typeof(BalanceResponse))]
+[JsonSerializable(typeof(MutationResponse))]
+[JsonSerializable(typeof(HoldDto))]
+[JsonSerializable(typeof(HoldMutationResponse))]
+[JsonSerializable(typeof(TransferResponse))]
+[JsonSerializable(typeof(ChargeCheckResponse))]
+[JsonSerializable(typeof(EntryListResponse))]
+[JsonSerializable(typeof(ListResponse<HoldDto>))]
+[JsonSerializable(typeof(ListResponse<UnitDto>))]
+[JsonSerializable(typeof(ListResponse<FeatureDto>))]
+[JsonSerializable(typeof(ListResponse<ApiKeyDto>))]
+[JsonSerializable(typeof(UnitDto))]
+[JsonSerializable(typeof(FeatureDto))]
+[JsonSerializable(typeof(CreatedApiKeyDto))]
+[JsonSerializable(typeof(ClientTokenDto))]
+[JsonSerializable(typeof(BatchResponse))]
+[JsonSerializable(typeof(AccountRequest))]
+[JsonSerializable(typeof(FreezeRequest))]
+[JsonSerializable(typeof(AdjustmentRequest))]
+[JsonSerializable(typeof(GrantRequest))]
+[JsonSerializable(typeof(ChargeRequest))]
+[JsonSerializable(typeof(HoldRequest))]
+[JsonSerializable(typeof(CaptureRequest))]
+[JsonSerializable(typeof(ReleaseRequest))]
+[JsonSerializable(typeof(ReverseRequest))]
+[JsonSerializable(typeof(TransferRequest))]
+[JsonSerializable(typeof(BatchRequest))]
+[JsonSerializable(typeof(UnitRequest))]
+[JsonSerializable(typeof(FeatureRequest))]
+[JsonSerializable(typeof(FeaturePatch))]
+[JsonSerializable(typeof(ApiKeyRequest))]
+[JsonSerializable(typeof(ClientTokenRequest))]
+internal sealed partial class TallyJsonContext : JsonSerializerContext;
