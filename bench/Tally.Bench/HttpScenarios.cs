@@ -28,7 +28,7 @@ public sealed class HttpScenarios : IAsyncDisposable
         [
             "--urls", "http://127.0.0.1:0", $"--TALLY_DATABASE={database}", $"--TALLY_BOOTSTRAP_API_KEY={key}",
             "--TALLY_SWEEP_INTERVAL_SECONDS=0", "--CREDIT_MAX_BALANCE=1000000000000", "--CREDIT_MAX_PER_OPERATION=1000000000000",
-            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
         ]);
         await app.StartAsync();
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };

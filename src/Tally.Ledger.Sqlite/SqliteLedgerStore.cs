@@ -18,6 +18,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteSession? _writer;
+    private int _disposed;
 
     public SqliteLedgerStore(string path)
     {
@@ -220,6 +221,12 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 
     public ValueTask DisposeAsync()
     {
+        // Registered under two service types, so it may be disposed twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         _writer?.Dispose();
         _writer = null;
         _writeLock.Dispose();

@@ -41,7 +41,7 @@ public abstract class ServerFixture : IAsyncLifetime
             $"--TALLY_DATABASE={await DatabaseAsync()}",
             $"--TALLY_BOOTSTRAP_API_KEY={AdminKey}",
             "--TALLY_SWEEP_INTERVAL_SECONDS=0",
-            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
             "--Logging:LogLevel:Microsoft.AspNetCore=Error",
             .. Settings(),
         ];
