@@ -14,7 +14,8 @@ var randomCallers = new Option<int>("--random-callers") { Description = "Concurr
 var hotCallers = new Option<int>("--hot-callers") { Description = "Concurrent callers on the hot account", DefaultValueFactory = _ => 16 };
 var skipBaseline = new Option<bool>("--skip-pgbench") { Description = "Skip the pgbench baseline (for profiling runs)" };
 var lanes = new Option<int?>("--lanes") { Description = "Group-commit lanes (transactions in flight at once; default: the store's)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline };
+var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -23,7 +24,7 @@ root.SetAction(async (parse, ct) =>
     var which = parse.GetValue(only) ?? "all";
     var c = parse.GetValue(randomCallers);
     var h = parse.GetValue(hotCallers);
-    var results = new List<(LoadResult Result, string Target, double? Ratio)>();
+    var results = new List<ResultRow>();
 
     if (which is "all" or "postgres")
     {
@@ -33,8 +34,8 @@ root.SetAction(async (parse, ct) =>
         var skip = parse.GetValue(skipBaseline);
         var pgRandom = skip ? new LoadResult("pgbench skipped", 1, 0, TimeSpan.FromSeconds(1), 0, 0) : await PgBench.RunAsync($"pgbench random rows, c={c}", connectionString, c, rows, duration);
         var pgHot = skip ? pgRandom : await PgBench.RunAsync($"pgbench one hot row, c={h}", connectionString, h, 1, duration);
-        results.Add((pgRandom, "baseline", null));
-        results.Add((pgHot, "baseline", null));
+        results.Add(new ResultRow(pgRandom, "baseline", null));
+        results.Add(new ResultRow(pgHot, "baseline", null));
 
         await using var store = new PostgresLedgerStore(connectionString);
         await store.MigrateAsync(ct);
@@ -45,9 +46,9 @@ root.SetAction(async (parse, ct) =>
         // statements are planned for tables of this size rather than the empty ones of a fresh schema.
         await store.ExecuteAsync("ANALYZE", ct);
         var random = await scenarios.ChargeRandomAsync($"library PostgreSQL random accounts, c={c}", ids, c, warmup, duration);
-        results.Add((random, "≥ 1.5× pgbench random", random.PerSecond / pgRandom.PerSecond / 1.5));
+        results.Add(new ResultRow(random, "≥ 1.5× pgbench random", random.PerSecond / pgRandom.PerSecond / 1.5));
         var hotResult = await scenarios.ChargeHotAsync($"library PostgreSQL one hot account, c={h}", hot, h, warmup, duration);
-        results.Add((hotResult, "≥ 4× pgbench hot row", hotResult.PerSecond / pgHot.PerSecond / 4));
+        results.Add(new ResultRow(hotResult, "≥ 4× pgbench hot row", hotResult.PerSecond / pgHot.PerSecond / 4));
         await store.DisposeAsync();
         await RunHttpAsync("PostgreSQL", connectionString, ids, random);
         await using var check = new PostgresLedgerStore(connectionString);
@@ -66,9 +67,9 @@ root.SetAction(async (parse, ct) =>
             var ids = await scenarios.SeedAsync("bench", rows);
             var hot = (await scenarios.SeedAsync("hot", 1))[0];
             var random = await scenarios.ChargeRandomAsync($"library SQLite random accounts, c={c}", ids, c, warmup, duration);
-            results.Add((random, "≥ 20,000/s", random.PerSecond / 20_000));
+            results.Add(new ResultRow(random, "≥ 20,000/s", random.PerSecond / 20_000));
             var hotResult = await scenarios.ChargeHotAsync($"library SQLite one hot account, c={h}", hot, h, warmup, duration);
-            results.Add((hotResult, "≥ 20,000/s", hotResult.PerSecond / 20_000));
+            results.Add(new ResultRow(hotResult, "≥ 20,000/s", hotResult.PerSecond / 20_000));
             await RunHttpAsync("SQLite", $"sqlite:{store.Path}", ids, random);
             var report = await scenarios.Ledger.VerifyAsync(ct);
             AnsiConsole.MarkupLine($"SQLite verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
@@ -85,25 +86,12 @@ root.SetAction(async (parse, ct) =>
     {
         await using var http = await HttpScenarios.StartAsync(database);
         var peak = await http.ChargeRandomAsync($"HTTP {store} random accounts, c={c} (peak)", ids, c, warmup, duration);
-        results.Add((peak, "≥ 60 % of library", peak.PerSecond / library.PerSecond / 0.6));
+        results.Add(new ResultRow(peak, "≥ 60 % of library", peak.PerSecond / library.PerSecond / 0.6));
         var half = await http.ChargeAtRateAsync($"HTTP {store} at half peak ({peak.PerSecond / 2:N0}/s offered)", ids, peak.PerSecond / 2, duration);
-        results.Add((half, "p99 < 10 ms", 10 / half.P99Ms));
+        results.Add(new ResultRow(half, "p99 < 10 ms", 10 / half.P99Ms));
     }
 
-    var table = new Table().AddColumns("scenario", "ops/s", "p50 ms", "p99 ms", "target", "of target");
-    foreach (var (result, target, ratio) in results)
-    {
-        table.AddRow(
-            Markup.Escape(result.Name),
-            result.PerSecond.ToString("N0", System.Globalization.CultureInfo.InvariantCulture),
-            double.IsNaN(result.P50Ms) ? "-" : result.P50Ms.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
-            double.IsNaN(result.P99Ms) ? "-" : result.P99Ms.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture),
-            Markup.Escape(target),
-            ratio is { } r ? (r >= 1 ? $"[green]{r:P0}[/]" : $"[red]{r:P0}[/]") : "");
-    }
-
-    AnsiConsole.Write(table);
-    AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; pgbench p50 column is its average latency.[/]");
+    ResultTable.Write(results, parse.GetValue(markdown));
     return 0;
 });
 return await root.Parse(args).InvokeAsync();
