@@ -53,6 +53,9 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     [InlineData("TALLY_AUTO_CREATE_ACCOUNTS", "maybe")]
     [InlineData("CREDIT_BULK_DISCOUNT_ABC", "10")]
     [InlineData("CREDIT_BASE_PRICE", "free")]
+    [InlineData("TALLY_GROUP_COMMIT", "sometimes")]
+    [InlineData("TALLY_GROUP_COMMIT_LANES", "0")]
+    [InlineData("TALLY_GROUP_COMMIT_MAX_BATCH", "100000")]
     public void A_bad_setting_stops_startup_naming_it(string name, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [name] = value }).Build();
@@ -64,6 +67,21 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     public async Task The_host_exits_2_on_a_bad_setting()
     {
         (await TallyHost.RunAsync(["--CREDIT_MAX_PER_OPERATION=nope", "--urls", "http://127.0.0.1:0"])).ShouldBe(2);
+    }
+
+    [Fact]
+    public void Group_commit_settings_reach_the_ledger()
+    {
+        var settings = TallySettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["TALLY_GROUP_COMMIT"] = "false",
+            ["TALLY_GROUP_COMMIT_LANES"] = "3",
+            ["TALLY_GROUP_COMMIT_MAX_BATCH"] = "16",
+        }).Build());
+
+        settings.Ledger.GroupCommit.ShouldBeFalse();
+        settings.Ledger.GroupCommitLanes.ShouldBe(3);
+        settings.Ledger.GroupCommitMaxBatch.ShouldBe(16);
     }
 
     [Fact]

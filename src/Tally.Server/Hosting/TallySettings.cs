@@ -63,6 +63,9 @@ public sealed class TallySettings
             MaxPerOperation = read.Long("CREDIT_MAX_PER_OPERATION", 1_000_000, 1, 1_000_000_000_000),
             AutoCreateAccounts = read.Bool("TALLY_AUTO_CREATE_ACCOUNTS", true),
             IdempotencyRetention = TimeSpan.FromHours(read.Long("TALLY_IDEMPOTENCY_RETENTION_HOURS", 24, 24, 24 * 365)),
+            GroupCommit = read.Bool("TALLY_GROUP_COMMIT", true),
+            GroupCommitLanes = read.OptionalInt("TALLY_GROUP_COMMIT_LANES", 1, 64),
+            GroupCommitMaxBatch = (int)read.Long("TALLY_GROUP_COMMIT_MAX_BATCH", 128, 1, 10_000),
         };
         if (ledger.Validate() is { } invalid)
         {
