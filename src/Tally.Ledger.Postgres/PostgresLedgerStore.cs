@@ -139,7 +139,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var command = _dataSource.CreateCommand();
-        command.CommandText = PgEntrySql.Build(query, command);
+        EntryQuerySql.Apply(query, command, t => PgTime.ToDb(t));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<EntryRow>();
         while (await reader.ReadAsync(cancellationToken))

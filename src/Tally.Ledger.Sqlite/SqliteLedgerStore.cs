@@ -99,7 +99,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         {
             using var command = session.Connection.CreateCommand();
             command.Transaction = session.Transaction;
-            command.CommandText = EntrySql.Build(query, command);
+            EntryQuerySql.Apply(query, command, t => SqliteTime.ToMicros(t));
             using var reader = command.ExecuteReader();
             var rows = new List<EntryRow>();
             while (reader.Read())

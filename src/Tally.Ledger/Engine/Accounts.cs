@@ -54,6 +54,46 @@ internal static class Accounts
     public static AccountRow? ResolveForMutation(CommandContext ctx, string externalId) =>
         Resolve(ctx, externalId, ctx.Options.AutoCreateAccounts, out _);
 
+    /// <summary>
+    /// The account a mutation writes to (created when allowed), with what expired written off;
+    /// or the refusal (not found).
+    /// </summary>
+    public static LedgerOutcome? ResolveSwept(CommandContext ctx, string externalId, out AccountRow account)
+    {
+        var found = ResolveForMutation(ctx, externalId);
+        account = found!;
+        if (found is null)
+        {
+            return new NotFound("account", externalId);
+        }
+
+        Expiry.Sweep(ctx, found);
+        return null;
+    }
+
+    /// <summary>
+    /// The account a debit spends from, when it may pay <paramref name="priced"/> now (overdraft
+    /// included); or the refusal: not found, frozen, or insufficient credits.
+    /// </summary>
+    public static LedgerOutcome? ResolveToSpend(CommandContext ctx, string externalId, Pricing.Priced priced, out AccountRow account)
+    {
+        if (ResolveSwept(ctx, externalId, out account) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (account.Frozen)
+        {
+            return new AccountFrozen(account.ExternalId);
+        }
+
+        var unit = priced.Unit;
+        var spendable = BalanceMath.SpendableAmount(account, unit.Key, priced.Feature, ctx.Now);
+        return spendable + unit.FromWhole(account.OverdraftLimit) < priced.Amount
+            ? new InsufficientCredits(unit, spendable, priced.Amount)
+            : null;
+    }
+
     public static AccountView View(CommandContext ctx, AccountRow account) => new(
         account.ExternalId,
         account.Tier,

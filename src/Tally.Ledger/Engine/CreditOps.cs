@@ -32,13 +32,11 @@ internal static class CreditOps
             return invalid;
         }
 
-        var account = Accounts.ResolveForMutation(ctx, cmd.Account);
-        if (account is null)
+        if (Accounts.ResolveSwept(ctx, cmd.Account, out var account) is { } notFound)
         {
-            return new NotFound("account", cmd.Account);
+            return notFound;
         }
 
-        Expiry.Sweep(ctx, account);
         if (ExceedsMaxBalance(ctx, account, unit, cmd.Amount))
         {
             return new Invalid("amount", $"would take the balance above the maximum of {ctx.Options.MaxBalance}");

@@ -24,24 +24,12 @@ internal static class HoldOps
             return invalid;
         }
 
-        var account = Accounts.ResolveForMutation(ctx, cmd.Account);
-        if (account is null)
+        if (Accounts.ResolveToSpend(ctx, cmd.Account, priced!, out var account) is { } refused)
         {
-            return new NotFound("account", cmd.Account);
-        }
-
-        Expiry.Sweep(ctx, account);
-        if (account.Frozen)
-        {
-            return new AccountFrozen(account.ExternalId);
+            return refused;
         }
 
         var unit = priced!.Unit;
-        var spendable = BalanceMath.SpendableAmount(account, unit.Key, priced.Feature, ctx.Now);
-        if (spendable + unit.FromWhole(account.OverdraftLimit) < priced.Amount)
-        {
-            return new InsufficientCredits(unit, spendable, priced.Amount);
-        }
 
         var holdId = ctx.NewId();
         var (pins, unbacked) = Lots.Pin(ctx, account, unit.Key, priced.Feature, priced.Amount, holdId);
