@@ -125,18 +125,7 @@ internal static class PgSql
         SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[], $4::integer[], $5::bytea[], $6::timestamptz[])
         """;
 
-    public const string AccountsToSweep = """
-        SELECT a.external_id FROM accounts a
-        WHERE a.id IN (SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= $1
-                       UNION SELECT account_id FROM holds WHERE status = 'active' AND expires_at <= $1)
-        LIMIT $2
-        """;
 
-    public const string HoldsOfAccount = $"""
-        SELECT {Columns.Hold} FROM holds
-        WHERE account_id = (SELECT id FROM accounts WHERE external_id = $1)
-        ORDER BY created_at DESC LIMIT 1000
-        """;
 
     public const string PinsOfHolds = $"SELECT {Columns.Pin} FROM hold_pins WHERE hold_id = ANY($1) ORDER BY hold_id, ordinal";
 }

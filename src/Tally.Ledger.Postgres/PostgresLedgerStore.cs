@@ -152,7 +152,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 
     public async Task<IReadOnlyList<HoldRow>> ReadHoldsAsync(string externalId, HoldStatus? status, CancellationToken cancellationToken)
     {
-        var holds = await QueryAsync(PgSql.HoldsOfAccount, r => RowReaders.Hold(r, PgTime.Read), cancellationToken, externalId);
+        var holds = await QueryAsync(LedgerSql.HoldsOfAccount, r => RowReaders.Hold(r, PgTime.Read), cancellationToken, externalId);
         var byId = holds.ToDictionary(h => h.Id);
         foreach (var pin in await QueryAsync(PgSql.PinsOfHolds, RowReaders.Pin, cancellationToken, byId.Keys.ToArray()))
         {
@@ -163,7 +163,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     }
 
     public async Task<IReadOnlyList<string>> FindAccountsToSweepAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync(PgSql.AccountsToSweep, r => r.GetString(0), cancellationToken, PgTime.ToDb(now), limit);
+        await QueryAsync(LedgerSql.AccountsToSweep, r => r.GetString(0), cancellationToken, PgTime.ToDb(now), limit);
 
     public async Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         await ExecuteAsync("DELETE FROM idempotency WHERE created_at < $1", cancellationToken, PgTime.ToDb(cutoff));

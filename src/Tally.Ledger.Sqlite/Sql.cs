@@ -69,17 +69,4 @@ internal static class Sql
         INSERT INTO idempotency (idempotency_key, fingerprint, outcome, response_status, response_body, created_at)
         VALUES ($1, $2, $3, $4, $5, $6)
         """;
-
-    public const string AccountsToSweep = """
-        SELECT a.external_id FROM accounts a
-        WHERE a.id IN (SELECT account_id FROM lots WHERE remaining > 0 AND expires_at <= $1
-                       UNION SELECT account_id FROM holds WHERE status = 'active' AND expires_at <= $1)
-        LIMIT $2
-        """;
-
-    public const string HoldsOfAccount = $"""
-        SELECT {Columns.Hold} FROM holds
-        WHERE account_id = (SELECT id FROM accounts WHERE external_id = $1)
-        ORDER BY created_at DESC LIMIT 1000
-        """;
 }

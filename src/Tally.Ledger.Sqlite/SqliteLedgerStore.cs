@@ -112,13 +112,13 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     }
 
     public Task<IReadOnlyList<HoldRow>> ReadHoldsAsync(string externalId, HoldStatus? status, CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<HoldRow>>(session => session.ReadHolds(Sql.HoldsOfAccount, externalId)
+        ReadAsync<IReadOnlyList<HoldRow>>(session => session.ReadHolds(LedgerSql.HoldsOfAccount, externalId)
             .Where(h => status is null || h.Status == status).ToList());
 
     public Task<IReadOnlyList<string>> FindAccountsToSweepAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<string>>(session =>
         {
-            using var reader = session[Sql.AccountsToSweep].Query(SqliteTime.ToMicros(now), limit);
+            using var reader = session[LedgerSql.AccountsToSweep].Query(SqliteTime.ToMicros(now), limit);
             var ids = new List<string>();
             while (reader.Read())
             {

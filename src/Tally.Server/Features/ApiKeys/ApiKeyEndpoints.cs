@@ -33,13 +33,7 @@ public static class ApiKeyEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext http, IAccessStore store, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<ApiKeyRequest>(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        return await idempotency.RunWithBodyAsync<ApiKeyRequest>(http, async body =>
         {
             var request = body.Value;
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);

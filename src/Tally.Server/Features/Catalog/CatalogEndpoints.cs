@@ -45,13 +45,7 @@ public static class CatalogEndpoints
 
     private static async Task<IResult> CreateUnitAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<UnitRequest>(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        return await idempotency.RunWithBodyAsync<UnitRequest>(http, async body =>
         {
             var request = body.Value;
             var fields = new Fields(ledger);
@@ -82,13 +76,7 @@ public static class CatalogEndpoints
 
     private static async Task<IResult> CreateFeatureAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<FeatureRequest>(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        return await idempotency.RunWithBodyAsync<FeatureRequest>(http, async body =>
         {
             var request = body.Value;
             var fields = new Fields(ledger);
@@ -111,13 +99,7 @@ public static class CatalogEndpoints
 
     private static async Task<IResult> PatchFeatureAsync(string key, HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<FeaturePatch>(http);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        return await idempotency.RunWithBodyAsync<FeaturePatch>(http, async body =>
         {
             var current = (await ledger.Store.ReadFeaturesAsync(ct)).FirstOrDefault(f => f.Key == key);
             if (current is null)

@@ -21,13 +21,7 @@ public static class ClientTokenEndpoints
 
     private static async Task<IResult> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, TallySettings settings, HttpIdempotency idempotency, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<ClientTokenRequest>(http, allowEmpty: true);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        return await idempotency.RunAsync(http, body!.Raw, async () =>
+        return await idempotency.RunWithBodyAsync<ClientTokenRequest>(http, async body =>
         {
             if (!AccountIds.IsValid(externalId))
             {
@@ -42,6 +36,6 @@ public static class ClientTokenEndpoints
             var ttl = body.Value.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.ClientTokenDefaultTtl;
             var (token, expiresAt) = await tokens.IssueAsync(externalId, ttl, ct);
             return BytesResult.Json(201, new ClientTokenDto(token, expiresAt));
-        });
+        }, allowEmpty: true);
     }
 }
