@@ -51,7 +51,7 @@ public sealed class PostgresUnbatchedConformance(PostgresUnbatchedFixture fixtur
 public sealed class PostgresCrashTests
 {
     [Fact]
-    public async Task Killing_the_process_mid_batch_loses_no_acknowledged_charge()
+    public async Task Killing_a_writer_process_mid_batch_loses_no_acknowledged_charge_while_another_process_writes_too()
     {
         var database = await (await PgServer.SharedAsync()).CreateDatabaseAsync("crash");
         await using var store = new PostgresLedgerStore(database);

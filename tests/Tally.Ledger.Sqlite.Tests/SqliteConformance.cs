@@ -56,7 +56,7 @@ public sealed class SqliteUnbatchedConformance(SqliteUnbatchedFixture fixture) :
 public sealed class SqliteCrashTests
 {
     [Fact]
-    public async Task Killing_the_process_mid_batch_loses_no_acknowledged_charge()
+    public async Task Killing_a_writer_process_mid_batch_loses_no_acknowledged_charge_while_another_process_writes_too()
     {
         var directory = Directory.CreateTempSubdirectory("tally-crash-").FullName;
         var path = Path.Combine(directory, "crash.db");

@@ -11,7 +11,9 @@ namespace Tally.Testing.Conformance;
 
 /// <summary>
 /// Kill -9 in the middle of group-committed charges: every charge the ledger acknowledged before
-/// the kill must be in the journal afterwards, exactly once, and every invariant must hold.
+/// the kill must be in the journal afterwards, exactly once, and every invariant must hold. While
+/// the other process charges, this one charges the same account too (two writer processes on one
+/// database), and none of its charges may be lost or double-counted either.
 /// </summary>
 public static class CrashRecovery
 {
@@ -28,6 +30,7 @@ public static class CrashRecovery
         start.ArgumentList.Add(account);
         using var process = Process.Start(start)!;
         var acked = new List<(string Key, string Entry)>();
+        Task<List<string>>? alongside = null;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (acked.Count < 400 && DateTime.UtcNow < deadline && await process.StandardOutput.ReadLineAsync() is { } line)
         {
@@ -35,8 +38,11 @@ public static class CrashRecovery
             if (parts is ["ack", var key, var entry])
             {
                 acked.Add((key, entry));
+                alongside ??= ChargeAlongsideAsync(ledger, account);
             }
         }
+
+        var local = alongside is null ? [] : await alongside;
 
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
@@ -58,10 +64,31 @@ public static class CrashRecovery
 
         var ids = journal.Select(e => LedgerIds.Entry(e.Id)).ToHashSet();
         acked.ShouldAllBe(a => ids.Contains(a.Entry), "an acknowledged charge is missing after the crash");
+        local.Count.ShouldBe(AlongsideCallers * AlongsideCharges);
+        local.ShouldAllBe(id => ids.Contains(id), "a charge from the other writer process is missing");
         journal.Count.ShouldBeGreaterThanOrEqualTo(acked.Count);
         var balance = (await ledger.GetAccountAsync(account)).ShouldNotBeNull().Balances.Single(b => b.Unit.Key == UnitInfo.DefaultKey);
         balance.Total.Minor.ShouldBe(1_000_000 - journal.Count);
         var report = await ledger.VerifyAsync();
         report.Violations.Select(v => v.Describe()).ShouldBeEmpty();
+    }
+
+    private const int AlongsideCallers = 8;
+    private const int AlongsideCharges = 25;
+
+    private static async Task<List<string>> ChargeAlongsideAsync(CreditLedger ledger, string account)
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, AlongsideCallers).Select(_ => Task.Run(async () =>
+        {
+            var ids = new List<string>();
+            for (var i = 0; i < AlongsideCharges; i++)
+            {
+                var outcome = await ledger.ExecuteAsync(new Charge(account, Price.Of(new Credits(1))));
+                ids.Add(LedgerIds.Entry(outcome.ShouldBeOfType<EntryResult>().Entry.Id));
+            }
+
+            return ids;
+        })));
+        return results.SelectMany(ids => ids).ToList();
     }
 }
