@@ -176,6 +176,8 @@ public abstract partial class ApiTests<TFixture>
     {
         var id = await Admin.FundedAsync(0);
         await Admin.PostAsync($"/v1/accounts/{id}/grants", new { amount = 2, description = "comma, \"quote\"" });
+        await Admin.PostAsync($"/v1/accounts/{id}/grants", new { amount = 1, description = "=1+2", reference = "@SUM(A1)" });
+        await Admin.PostAsync($"/v1/accounts/{id}/charges", new { amount = 1 });
         for (var i = 0; i < 5; i++)
         {
             await Admin.PostAsync($"/v1/accounts/{id}/grants", new { amount = 1 });
@@ -189,8 +191,10 @@ public abstract partial class ApiTests<TFixture>
         response.Content.Headers.ContentType!.MediaType.ShouldBe("text/csv");
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         lines[0].ShouldBe("id,seq,createdAt,type,unit,amount,balanceAfter,feature,quantity,description,reference,actor");
-        lines.Length.ShouldBe(1 + 8);
+        lines.Length.ShouldBe(1 + 10);
         text.ShouldContain("\"comma, \"\"quote\"\"\"");
+        text.ShouldContain(",'=1+2,'@SUM(A1),"); // formulas defused
+        text.ShouldContain(",-1,"); // numbers are not: a charge's amount stays a number
     }
 
     [Fact]

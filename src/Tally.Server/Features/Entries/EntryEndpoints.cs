@@ -194,12 +194,19 @@ public static class EntryEndpoints
                 e.Unit.ToDecimal(e.BalanceAfter).ToString(CultureInfo.InvariantCulture),
                 e.Feature ?? "",
                 e.Quantity?.ToDecimal().ToString(CultureInfo.InvariantCulture) ?? "",
-                e.Description ?? "",
-                e.Reference ?? "",
+                Text(e.Description),
+                Text(e.Reference),
                 e.Actor,
             ];
             return string.Join(',', cells.Select(Quote)) + "\r\n";
         }
+
+        /// <summary>
+        /// Free text a caller wrote is defused against spreadsheet formula injection (OWASP): a
+        /// cell starting with = + - @ tab or CR gets a leading apostrophe, so no spreadsheet runs it.
+        /// </summary>
+        private static string Text(string? text) =>
+            text is { Length: > 0 } && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text ?? "";
 
         private static string Quote(string cell) =>
             cell.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
