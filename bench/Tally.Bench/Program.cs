@@ -13,13 +13,14 @@ var only = new Option<string>("--only") { Description = "all | postgres | sqlite
 var randomCallers = new Option<int>("--random-callers") { Description = "Concurrent callers on random accounts", DefaultValueFactory = _ => 32 };
 var hotCallers = new Option<int>("--hot-callers") { Description = "Concurrent callers on the hot account", DefaultValueFactory = _ => 16 };
 var skipBaseline = new Option<bool>("--skip-pgbench") { Description = "Skip the pgbench baseline (for profiling runs)" };
+var warmupSeconds = new Option<int>("--warmup") { Description = "Unmeasured seconds before each scenario (JIT tiering, caches)", DefaultValueFactory = _ => 5 };
 var lanes = new Option<int?>("--lanes") { Description = "Group-commit lanes (transactions in flight at once; default: the store's)" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline, markdown };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, lanes, skipBaseline, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
-    var warmup = TimeSpan.FromSeconds(Math.Min(3, parse.GetValue(seconds)));
+    var warmup = TimeSpan.FromSeconds(parse.GetValue(warmupSeconds));
     var rows = parse.GetValue(accounts);
     var which = parse.GetValue(only) ?? "all";
     var c = parse.GetValue(randomCallers);
