@@ -30,7 +30,9 @@ public static class LedgerIds
         while (Interlocked.CompareExchange(ref s_last, next, last) != last);
 
         Span<byte> bytes = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes[8..]);
+        // Ids are unique, not secret (access is by key scope, never by knowing an id), so the
+        // random tail comes from the fast shared generator rather than the OS CSPRNG.
+        Random.Shared.NextBytes(bytes[8..]);
         var millis = next >> 12;
         for (var i = 0; i < 6; i++)
         {
