@@ -53,7 +53,9 @@ public static class LoadRun
             }
         })).ToArray();
 
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: warming up {warmup.TotalSeconds:0} s");
         await Task.Delay(warmup);
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: measuring {duration.TotalSeconds:0} s");
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         await Task.Delay(duration);

@@ -18,6 +18,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteSession? _writer;
+    private WalCheckpointer? _checkpointer;
     private int _disposed;
 
     public SqliteLedgerStore(string path)
@@ -40,6 +41,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     public int WriteConcurrency => 1;
 
     public string Path { get; }
+
+    /// <summary>Write-ahead log size (pages) past which writers pause for a moment so it can be rewound.</summary>
+    internal int MaxLogFrames { get; init; } = WalCheckpointer.DefaultMaxLogFrames;
 
     public async Task<int> MigrateAsync(CancellationToken cancellationToken)
     {
@@ -74,6 +78,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                     }
 
                     transaction.Commit();
+                    _checkpointer?.Committed();
                     return result;
                 }
                 catch (SqliteException e) when (IsBusy(e) && attempt < MaxAttempts)
@@ -211,7 +216,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         await _writeLock.WaitAsync();
         try
         {
-            return work(Writer());
+            var result = work(Writer());
+            _checkpointer?.Committed();
+            return result;
         }
         finally
         {
@@ -219,19 +226,24 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         // Registered under two service types, so it may be disposed twice.
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            return ValueTask.CompletedTask;
+            return;
+        }
+
+        if (_checkpointer is not null)
+        {
+            await _checkpointer.DisposeAsync();
+            _checkpointer = null;
         }
 
         _writer?.Dispose();
         _writer = null;
         _writeLock.Dispose();
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
-        return ValueTask.CompletedTask;
     }
 
     private SqliteSession Writer()
@@ -244,11 +256,13 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                 // WAL lets readers run beside the writer; NORMAL syncs at checkpoints, which in WAL
                 // mode cannot corrupt the database (a power cut may lose the last commits only).
                 // A 64 MiB page cache keeps the accounts' pages hot instead of re-reading them.
-                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;";
+                // Checkpoints run beside the writer (WalCheckpointer), not inside its commits.
+                pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;";
                 pragma.ExecuteNonQuery();
             }
 
             _writer = new SqliteSession(connection);
+            _checkpointer = new WalCheckpointer(Open, _writeLock, MaxLogFrames);
         }
 
         return _writer;

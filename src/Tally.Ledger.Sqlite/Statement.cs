@@ -3,16 +3,16 @@ using Microsoft.Data.Sqlite;
 
 namespace Tally.Ledger.Sqlite;
 
-/// <summary>
-/// A command kept on one connection with its positional parameters ($1…$n) created once, so SQLite
-/// prepares it once and each use only rebinds values.
-/// </summary>
 /// <summary>Ids are stored as 32 hex characters: a UUIDv7 then sorts by time, so new rows append to their indexes.</summary>
 internal static class Ids
 {
     public static string ToDb(Guid id) => id.ToString("N");
 }
 
+/// <summary>
+/// A command kept on one connection with its positional parameters ($1…$n) created once, so SQLite
+/// prepares it once and each use only rebinds values.
+/// </summary>
 internal sealed partial class Statement : IDisposable
 {
     private readonly SqliteCommand _command;

@@ -1,0 +1,84 @@
+using Microsoft.Data.Sqlite;
+using Shouldly;
+using Tally.Ledger.Amounts;
+using Tally.Ledger.Commands;
+using Tally.Ledger.Outcomes;
+
+namespace Tally.Ledger.Sqlite.Tests;
+
+/// <summary>The background checkpointer keeps the write-ahead log bounded while writers never stop.</summary>
+public sealed class WalCheckpointTests
+{
+    [Fact]
+    public async Task Sustained_writes_keep_the_log_bounded_and_lose_nothing()
+    {
+        var directory = Directory.CreateTempSubdirectory("tally-wal-").FullName;
+        var path = Path.Combine(directory, "wal.db");
+        const int accounts = 200;
+        const int charges = 4_000;
+        try
+        {
+            var largestLog = 0L;
+            await using (var store = new SqliteLedgerStore(path) { MaxLogFrames = 32 })
+            {
+                await store.MigrateAsync(CancellationToken.None);
+                var ledger = new CreditLedger(store, new LedgerOptions { InitialAmount = 0 }, TimeProvider.System);
+                var ids = Enumerable.Range(0, accounts).Select(i => $"wal-{i}").ToArray();
+                var seeded = await ledger.ExecuteAsync(new LedgerRequest(
+                    ids.Select(id => (LedgerCommand)new Grant(id, new Credits(charges))).ToList(), BatchMode.Independent));
+                seeded.Results.ShouldAllBe(r => r.Succeeded);
+
+                using var done = new CancellationTokenSource();
+                var watcher = Task.Run(async () =>
+                {
+                    while (!done.IsCancellationRequested)
+                    {
+                        largestLog = Math.Max(largestLog, LogBytes(path));
+                        await Task.Delay(2);
+                    }
+                });
+
+                var next = -1;
+                var succeeded = 0;
+                await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+                {
+                    while (Interlocked.Increment(ref next) < charges)
+                    {
+                        var account = ids[Random.Shared.Next(accounts)];
+                        if (await ledger.ExecuteAsync(new Charge(account, Price.Of(new Credits(1)))) is EntryResult)
+                        {
+                            Interlocked.Increment(ref succeeded);
+                        }
+                    }
+                })));
+                await done.CancelAsync();
+                await watcher;
+
+                succeeded.ShouldBe(charges);
+                var report = await ledger.VerifyAsync(CancellationToken.None);
+                report.Ok.ShouldBeTrue();
+                var balances = 0L;
+                foreach (var id in ids)
+                {
+                    balances += (await store.ReadAccountAsync(id, CancellationToken.None))!.Balances["credits"].Balance.Minor;
+                }
+
+                balances.ShouldBe((long)accounts * charges - charges);
+            }
+
+            // Unbounded, 4,000 charges of about four changed pages each would leave a log of ~60 MiB.
+            largestLog.ShouldBeLessThan(16L * 1024 * 1024);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static long LogBytes(string path)
+    {
+        var wal = new FileInfo(path + "-wal");
+        return wal.Exists ? wal.Length : 0;
+    }
+}
