@@ -5,6 +5,9 @@ namespace Tally.Bench;
 /// <summary>What one timed run measured.</summary>
 public sealed record LoadResult(string Name, long Operations, long Refused, TimeSpan Elapsed, double P50Ms, double P99Ms)
 {
+    /// <summary>Mean requests per ledger transaction during the run (NaN for pgbench).</summary>
+    public double MeanBatch { get; init; } = double.NaN;
+
     public double PerSecond => Operations / Elapsed.TotalSeconds;
 }
 
@@ -56,15 +59,17 @@ public static class LoadRun
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: warming up {warmup.TotalSeconds:0} s");
         await Task.Delay(warmup);
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: measuring {duration.TotalSeconds:0} s");
+        using var batches = new BatchSizes();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed;
+        var meanBatch = batches.Mean;
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         var all = samples.SelectMany((s, i) => s.Take(counts[i])).Order().ToArray();
-        return new LoadResult(name, ok.Sum(), refused.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new LoadResult(name, ok.Sum(), refused.Sum(), elapsed, Percentile(all, 0.50), Percentile(all, 0.99)) { MeanBatch = meanBatch };
     }
 
     /// <summary>
@@ -79,6 +84,7 @@ public static class LoadRun
         using var gate = new SemaphoreSlim(maxInFlight);
         var random = new Random(42);
         var tasks = new List<Task>();
+        using var batches = new BatchSizes();
         var clock = Stopwatch.StartNew();
         var total = (long)(perSecond * duration.TotalSeconds);
         for (long i = 0; i < total; i++)
@@ -121,7 +127,7 @@ public static class LoadRun
 
         await Task.WhenAll(tasks);
         var sorted = latencies.Order().ToArray();
-        return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+        return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
 
     private static double Percentile(double[] sorted, double p) =>

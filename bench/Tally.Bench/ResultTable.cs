@@ -19,12 +19,12 @@ internal static class ResultTable
             AnsiConsole.Profile.Width = 200; // one line per row in logs and files
         }
 
-        var table = new Table().AddColumns("scenario", "ops/s", "p50 ms", "p99 ms", "target", "of target");
+        var table = new Table().AddColumns("scenario", "ops/s", "p50 ms", "p99 ms", "batch", "target", "of target");
         foreach (var row in rows)
         {
             var ratio = Ratio(row);
             table.AddRow(
-                Markup.Escape(row.Result.Name), Rate(row), Ms(row.Result.P50Ms), Ms(row.Result.P99Ms), Markup.Escape(row.Target),
+                Markup.Escape(row.Result.Name), Rate(row), Ms(row.Result.P50Ms), Ms(row.Result.P99Ms), Batch(row), Markup.Escape(row.Target),
                 ratio.Length == 0 ? "" : row.Ratio >= 1 ? $"[green]{ratio}[/]" : $"[red]{ratio}[/]");
         }
 
@@ -40,11 +40,11 @@ internal static class ResultTable
     private static string Markdown(IReadOnlyList<ResultRow> rows)
     {
         var text = new StringBuilder()
-            .AppendLine("| scenario | ops/s | p50 ms | p99 ms | target | of target |")
-            .AppendLine("|---|---:|---:|---:|---|---:|");
+            .AppendLine("| scenario | ops/s | p50 ms | p99 ms | batch | target | of target |")
+            .AppendLine("|---|---:|---:|---:|---:|---|---:|");
         foreach (var row in rows)
         {
-            text.Append(Invariant, $"| {row.Result.Name} | {Rate(row)} | {Ms(row.Result.P50Ms)} | {Ms(row.Result.P99Ms)} | {row.Target} | {Ratio(row)} |").AppendLine();
+            text.Append(Invariant, $"| {row.Result.Name} | {Rate(row)} | {Ms(row.Result.P50Ms)} | {Ms(row.Result.P99Ms)} | {Batch(row)} | {row.Target} | {Ratio(row)} |").AppendLine();
         }
 
         return text.ToString();
@@ -53,6 +53,8 @@ internal static class ResultTable
     private static string Rate(ResultRow row) => row.Result.PerSecond.ToString("N0", Invariant);
 
     private static string Ms(double value) => double.IsNaN(value) ? "-" : value.ToString("0.00", Invariant);
+
+    private static string Batch(ResultRow row) => double.IsNaN(row.Result.MeanBatch) ? "-" : row.Result.MeanBatch.ToString("0.0", Invariant);
 
     private static string Ratio(ResultRow row) => row.Ratio is { } r ? r.ToString("P0", Invariant) : "";
 }

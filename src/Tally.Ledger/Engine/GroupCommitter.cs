@@ -114,6 +114,7 @@ internal sealed class GroupCommitter : IAsyncDisposable
             try
             {
                 var outcomes = await _commit(batch.ConvertAll(p => p.Request), CancellationToken.None);
+                LedgerMetrics.BatchSize.Record(batch.Count);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Completion.TrySetResult(outcomes[i]);
