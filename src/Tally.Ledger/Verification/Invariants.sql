@@ -86,3 +86,16 @@ JOIN accounts a ON a.id = e.account_id
 WHERE e.transfer_id IS NOT NULL
 GROUP BY e.transfer_id
 HAVING COUNT(*) <> 2 OR SUM(e.amount) <> 0;
+
+-- check: journal_references
+-- (the account is named by its external id when it exists, else by its internal id)
+SELECT COALESCE(a.external_id, CAST(e.account_id AS TEXT)) AS account, e.unit AS unit, 1 AS expected, 0 AS actual, e.id AS item
+FROM entries e
+LEFT JOIN accounts a ON a.id = e.account_id
+WHERE a.id IS NULL OR NOT EXISTS (SELECT 1 FROM units u WHERE u.unit_key = e.unit)
+UNION ALL
+SELECT COALESCE(a.external_id, CAST(b.account_id AS TEXT)), NULL, 1, 0, b.entry_id
+FROM burns b
+LEFT JOIN accounts a ON a.id = b.account_id
+WHERE NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = b.lot_id AND l.account_id = b.account_id)
+   OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = b.entry_id AND e.account_id = b.account_id);

@@ -29,6 +29,24 @@ public abstract partial class LedgerStoreConformance<TFixture>
     }
 
     [Fact]
+    public async Task Verify_finds_a_burn_that_points_at_a_missing_entry()
+    {
+        await using var store = await Fixture.CreateIsolatedStoreAsync();
+        await store.MigrateAsync(CancellationToken.None);
+        var t = new TestLedger(store);
+        var id = await t.NewAccountAsync(10);
+        await t.ChargeAsync(id, 3);
+        await t.ShouldHoldInvariantsAsync();
+
+        // A second burn of the same lot, attributed to an entry that does not exist (the lot's id).
+        await Fixture.ExecuteRawAsync(store, "INSERT INTO burns (entry_id, lot_id, account_id, amount) SELECT lot_id, lot_id, account_id, amount FROM burns");
+        var report = await t.Ledger.VerifyAsync();
+
+        report.Violations.ShouldContain(v => v.Check == "journal_references" && v.Item != null);
+        report.Violations.ShouldContain(v => v.Check == "lot_lineage" && v.Account == id);
+    }
+
+    [Fact]
     public async Task The_journal_rejects_updates_and_deletes()
     {
         await using var store = await Fixture.CreateIsolatedStoreAsync();
