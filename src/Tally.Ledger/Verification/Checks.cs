@@ -33,7 +33,7 @@ public static class Checks
         ["hold_pins"] = (3, "hold amount ≠ Σ pins + unbacked, or captured outside 0..amount"),
         ["account_seq"] = (1, "account seq behind its newest entry"),
         ["transfers_balance"] = (6, "a transfer's two entries do not cancel out"),
-        ["journal_references"] = (5, "a journal row points at a missing account, unit, lot or entry, or at another account's"),
+        ["references"] = (5, "a row points at a missing account, unit, lot or entry, or at another account's"),
         ["append_only"] = (5, "the journal does not reject UPDATE/DELETE"),
     };
 

@@ -87,8 +87,9 @@ WHERE e.transfer_id IS NOT NULL
 GROUP BY e.transfer_id
 HAVING COUNT(*) <> 2 OR SUM(e.amount) <> 0;
 
--- check: journal_references
--- (the account is named by its external id when it exists, else by its internal id)
+-- check: references
+-- Rows whose references the PostgreSQL schema leaves to the engine (see its migration 0003). The
+-- account is named by its external id when it exists, else by its internal id.
 SELECT COALESCE(a.external_id, CAST(e.account_id AS TEXT)) AS account, e.unit AS unit, 1 AS expected, 0 AS actual, e.id AS item
 FROM entries e
 LEFT JOIN accounts a ON a.id = e.account_id
@@ -98,4 +99,14 @@ SELECT COALESCE(a.external_id, CAST(b.account_id AS TEXT)), NULL, 1, 0, b.entry_
 FROM burns b
 LEFT JOIN accounts a ON a.id = b.account_id
 WHERE NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = b.lot_id AND l.account_id = b.account_id)
-   OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = b.entry_id AND e.account_id = b.account_id);
+   OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = b.entry_id AND e.account_id = b.account_id)
+UNION ALL
+SELECT a.external_id, l.unit, 1, 0, l.id
+FROM lots l
+JOIN accounts a ON a.id = l.account_id
+WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.unit_key = l.unit)
+UNION ALL
+SELECT a.external_id, h.unit, 1, 0, h.id
+FROM holds h
+JOIN accounts a ON a.id = h.account_id
+WHERE NOT EXISTS (SELECT 1 FROM units u WHERE u.unit_key = h.unit);

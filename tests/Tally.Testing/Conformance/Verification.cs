@@ -42,7 +42,7 @@ public abstract partial class LedgerStoreConformance<TFixture>
         await Fixture.ExecuteRawAsync(store, "INSERT INTO burns (entry_id, lot_id, account_id, amount) SELECT lot_id, lot_id, account_id, amount FROM burns");
         var report = await t.Ledger.VerifyAsync();
 
-        report.Violations.ShouldContain(v => v.Check == "journal_references" && v.Item != null);
+        report.Violations.ShouldContain(v => v.Check == "references" && v.Item != null);
         report.Violations.ShouldContain(v => v.Check == "lot_lineage" && v.Account == id);
     }
 
