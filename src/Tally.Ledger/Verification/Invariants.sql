@@ -89,7 +89,10 @@ HAVING COUNT(*) <> 2 OR SUM(e.amount) <> 0;
 
 -- check: references
 -- Rows whose references the PostgreSQL schema leaves to the engine (see its migration 0003). The
--- account is named by its external id when it exists, else by its internal id.
+-- account is named by its external id when it exists, else by its internal id. Joins go by
+-- primary key only, so the plan stays an index probe or a hash join even on stale statistics
+-- (a correlated EXISTS on (id, account_id) once picked the (account_id, seq) index and scanned
+-- every entry of the account per burn).
 SELECT COALESCE(a.external_id, CAST(e.account_id AS TEXT)) AS account, e.unit AS unit, 1 AS expected, 0 AS actual, e.id AS item
 FROM entries e
 LEFT JOIN accounts a ON a.id = e.account_id
@@ -97,9 +100,10 @@ WHERE a.id IS NULL OR NOT EXISTS (SELECT 1 FROM units u WHERE u.unit_key = e.uni
 UNION ALL
 SELECT COALESCE(a.external_id, CAST(b.account_id AS TEXT)), NULL, 1, 0, b.entry_id
 FROM burns b
+LEFT JOIN entries e ON e.id = b.entry_id
+LEFT JOIN lots l ON l.id = b.lot_id
 LEFT JOIN accounts a ON a.id = b.account_id
-WHERE NOT EXISTS (SELECT 1 FROM lots l WHERE l.id = b.lot_id AND l.account_id = b.account_id)
-   OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = b.entry_id AND e.account_id = b.account_id)
+WHERE e.id IS NULL OR e.account_id <> b.account_id OR l.id IS NULL OR l.account_id <> b.account_id
 UNION ALL
 SELECT a.external_id, l.unit, 1, 0, l.id
 FROM lots l
