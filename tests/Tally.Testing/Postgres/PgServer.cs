@@ -14,6 +14,7 @@ namespace Tally.Testing.Postgres;
 public sealed class PgServer
 {
     private const string DefaultBin = "/usr/lib/postgresql/15/bin";
+    private const string Prefix = "tally-test-pg-";
     private static readonly Lazy<Task<PgServer>> Shared = new(() => StartAsync(durable: false));
     private static readonly Lazy<Task<PgServer>> Durable = new(() => StartAsync(durable: true));
     private readonly string? _root;
@@ -58,7 +59,8 @@ public sealed class PgServer
         }
 
         var bin = Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
-        var root = Directory.CreateTempSubdirectory("tally-test-pg-").FullName;
+        RemoveAbandonedClusters();
+        var root = Directory.CreateTempSubdirectory(Prefix).FullName;
         var data = Path.Combine(root, "data");
         var asRoot = Environment.UserName == "root";
         if (asRoot)
@@ -75,6 +77,49 @@ public sealed class PgServer
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(bin, asRoot);
         await Task.CompletedTask;
         return server;
+    }
+
+    /// <summary>
+    /// Deletes clusters earlier processes left behind (a test host killed before its exit handler
+    /// finished): stopped ones (no live postmaster) older than ten minutes, so a cluster another
+    /// process is creating or running right now is never touched.
+    /// </summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(directory) > DateTime.UtcNow.AddMinutes(-10) || IsRunning(Path.Combine(directory, "data", "postmaster.pid")))
+                {
+                    continue;
+                }
+
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's or in use: leave it.
+            }
+        }
+    }
+
+    private static bool IsRunning(string pidFile)
+    {
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private void Stop(string bin, bool asRoot)
