@@ -198,6 +198,23 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task Metrics_show_how_many_requests_each_ledger_transaction_carried()
+    {
+        var id = await Admin.FundedAsync(10);
+        (await Admin.PostAsync($"/v1/accounts/{id}/charges", new { amount = 1 })).Is(201);
+
+        // prometheus-net picks up .NET meters in the background: allow it a moment.
+        var metrics = "";
+        for (var i = 0; i < 100 && !metrics.Contains("tally_ledger_batch_requests", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+            metrics = (await Server.Client(null).FetchAsync("/metrics")).Is(200).Text;
+        }
+
+        metrics.ShouldContain("tally_ledger_batch_requests_bucket");
+    }
+
+    [Fact]
     public async Task Ops_endpoints_answer_without_credentials()
     {
         var anonymous = Server.Client(null);
