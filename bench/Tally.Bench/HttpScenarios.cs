@@ -8,20 +8,23 @@ namespace Tally.Bench;
 
 /// <summary>
 /// Charges through the HTTP API: a Tally server in this process (Kestrel on loopback, the same
-/// store the library runs used) and an HttpClient with pooled keep-alive connections.
+/// store the library runs used) driven over keep-alive connections by the lean driver (default)
+/// or by HttpClient (<c>--http-client</c>, for comparison).
 /// </summary>
 public sealed class HttpScenarios : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _client;
+    private readonly LeanHttpDriver? _lean;
 
-    private HttpScenarios(WebApplication app, HttpClient client)
+    private HttpScenarios(WebApplication app, HttpClient client, LeanHttpDriver? lean)
     {
         _app = app;
         _client = client;
+        _lean = lean;
     }
 
-    public static async Task<HttpScenarios> StartAsync(string database)
+    public static async Task<HttpScenarios> StartAsync(string database, bool useHttpClient)
     {
         var key = "tally_sk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         var app = TallyHost.Build(
@@ -34,13 +37,19 @@ public sealed class HttpScenarios : IAsyncDisposable
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
         var client = new HttpClient(handler) { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return new HttpScenarios(app, client);
+        var endpoint = IPEndPoint.Parse(client.BaseAddress.Authority);
+        return new HttpScenarios(app, client, useHttpClient ? null : new LeanHttpDriver(endpoint, key));
     }
 
     private static readonly byte[] ChargeOne = "{\"amount\":1}"u8.ToArray();
 
     public async Task<bool> ChargeAsync(string account)
     {
+        if (_lean is not null)
+        {
+            return await _lean.PostAsync($"/v1/accounts/{account}/charges", ChargeOne) == (int)HttpStatusCode.Created;
+        }
+
         using var content = new ByteArrayContent(ChargeOne);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await _client.PostAsync($"/v1/accounts/{account}/charges", content);
@@ -56,6 +65,7 @@ public sealed class HttpScenarios : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();
+        _lean?.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
