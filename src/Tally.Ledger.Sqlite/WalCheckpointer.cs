@@ -11,9 +11,9 @@ namespace Tally.Ledger.Sqlite;
 /// <remarks>
 /// A passive checkpoint never blocks the writer, but SQLite rewinds the log only once every frame
 /// in it has been copied, which cannot happen while the writer keeps appending. So when the log
-/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages), the checkpointer takes the store's write lock for one
-/// short checkpoint of what the background passes have not copied yet; the next transaction then
-/// starts the log from the beginning. Under sustained load the log stays bounded at the price of
+/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default), the checkpointer takes
+/// the store's write lock for one short checkpoint of what the background passes have not copied
+/// yet; the next transaction then starts the log from the beginning. Under sustained load the log stays bounded at the price of
 /// a brief pause now and then; when idle it costs one cheap pragma per interval.
 /// </remarks>
 internal sealed class WalCheckpointer : IAsyncDisposable
@@ -28,7 +28,7 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock;
     private readonly int _maxLogFrames;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly Thread _thread;
     private long _commits;
 
     public WalCheckpointer(Func<SqliteConnection> open, SemaphoreSlim writeLock, int maxLogFrames)
@@ -36,17 +36,22 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         _open = open;
         _writeLock = writeLock;
         _maxLogFrames = maxLogFrames;
-        _loop = Task.Run(RunAsync);
+
+        // Its own thread: a checkpoint blocks on disk writes and fsyncs, which must not hold a
+        // thread-pool thread the requests need.
+        _thread = new Thread(Run) { IsBackground = true, Name = "tally-sqlite-checkpointer" };
+        _thread.Start();
     }
 
     /// <summary>Tells the checkpointer the writer committed something.</summary>
     public void Committed() => Interlocked.Increment(ref _commits);
 
-    private async Task RunAsync()
+    private void Run()
     {
         using var connection = _open();
+        var stop = _stop.Token;
         var seen = 0L;
-        while (!_stop.IsCancellationRequested)
+        while (!stop.IsCancellationRequested)
         {
             var commits = Interlocked.Read(ref _commits);
             var busy = commits != seen;
@@ -55,20 +60,20 @@ internal sealed class WalCheckpointer : IAsyncDisposable
             {
                 if (busy && Checkpoint(connection) >= _maxLogFrames)
                 {
-                    await RewindAsync(connection);
+                    Rewind(connection, stop);
                 }
-
-                await Task.Delay(busy ? BusyInterval : IdleInterval, _stop.Token);
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;
             }
             catch (SqliteException)
             {
                 // Another process is checkpointing or the file is briefly locked: try again next round.
-                await Task.Delay(IdleInterval);
+                busy = false;
             }
+
+            stop.WaitHandle.WaitOne(busy ? BusyInterval : IdleInterval);
         }
 
         // Leave the file tidy for the next opener (and for file copies taken while stopped).
@@ -82,9 +87,9 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         }
     }
 
-    private async Task RewindAsync(SqliteConnection connection)
+    private void Rewind(SqliteConnection connection, CancellationToken stop)
     {
-        await _writeLock.WaitAsync(_stop.Token);
+        _writeLock.Wait(stop);
         try
         {
             Checkpoint(connection);
@@ -107,7 +112,7 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await _loop;
+        await Task.Run(_thread.Join);
         _stop.Dispose();
     }
 }
