@@ -60,12 +60,14 @@ public static class LoadRun
         await Task.Delay(warmup);
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: measuring {duration.TotalSeconds:0} s");
         using var batches = new BatchSizes();
+        var gc = GcWatch.Start();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed;
         var meanBatch = batches.Mean;
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}");
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         var all = samples.SelectMany((s, i) => s.Take(counts[i])).Order().ToArray();
@@ -85,6 +87,7 @@ public static class LoadRun
         var random = new Random(42);
         var tasks = new List<Task>();
         using var batches = new BatchSizes();
+        var gc = GcWatch.Start();
         var clock = Stopwatch.StartNew();
         var total = (long)(perSecond * duration.TotalSeconds);
         for (long i = 0; i < total; i++)
@@ -126,10 +129,21 @@ public static class LoadRun
         }
 
         await Task.WhenAll(tasks);
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}");
         var sorted = latencies.Order().ToArray();
         return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+}
+
+/// <summary>Garbage-collector pauses during a run, printed beside it (a long pause shows up as p99).</summary>
+internal readonly record struct GcWatch(TimeSpan Paused, int Gen0, int Gen1, int Gen2)
+{
+    public static GcWatch Start() => new(GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+
+    public string Report() =>
+        $"GC paused {(GC.GetTotalPauseDuration() - Paused).TotalMilliseconds:0} ms " +
+        $"(gen0 {GC.CollectionCount(0) - Gen0}, gen1 {GC.CollectionCount(1) - Gen1}, gen2 {GC.CollectionCount(2) - Gen2})";
 }
