@@ -13,8 +13,9 @@ namespace Tally.Ledger.Sqlite;
 /// in it has been copied, which cannot happen while the writer keeps appending. So when the log
 /// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default), the checkpointer takes
 /// the store's write lock for one short checkpoint of what the background passes have not copied
-/// yet; the next transaction then starts the log from the beginning. Under sustained load the log stays bounded at the price of
-/// a brief pause now and then; when idle it costs one cheap pragma per interval.
+/// yet; the next transaction then starts the log from the beginning. Under sustained load the
+/// log stays bounded at the price of a brief pause now and then; when idle it costs nothing but a
+/// wake-up per interval.
 /// </remarks>
 internal sealed class WalCheckpointer : IAsyncDisposable
 {
