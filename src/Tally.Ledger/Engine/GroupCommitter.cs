@@ -10,25 +10,90 @@ namespace Tally.Ledger.Engine;
 /// </summary>
 /// <remarks>
 /// Batching is natural rather than timed: a lane takes everything that queued while its previous
-/// transaction ran, so an idle ledger adds no latency and a busy one batches more. Requests are
-/// spread over lanes by their account, so one account's requests meet in one lane (a hot account's
-/// charges coalesce into one row update per batch) while different accounts commit in parallel.
+/// transaction ran, so an idle ledger adds no latency and a busy one batches more. A request goes
+/// to the lane that already holds requests of its account, so one account's requests meet in one
+/// lane (a hot account's charges coalesce into one row update per batch, and never wait on each
+/// other's row locks across lanes); an account with nothing pending goes to the least-loaded lane,
+/// so different accounts commit in parallel and no lane idles while another has a queue.
 /// A batch that throws (a store failure or a bug) is retried one request at a time, so a poison
 /// request fails alone.
 /// </remarks>
 internal sealed class GroupCommitter : IAsyncDisposable
 {
     private readonly Lane[] _lanes;
+    private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
+    private readonly Lock _routing = new();
 
     public GroupCommitter(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int lanes, int maxBatch)
     {
         _lanes = Enumerable.Range(0, lanes).Select(_ => new Lane(commit, maxBatch)).ToArray();
     }
 
-    public Task<RequestOutcome> SubmitAsync(LedgerRequest request, string laneKey, CancellationToken cancellationToken)
+    /// <param name="request">The request.</param>
+    /// <param name="laneKey">Its account (or the hold or entry naming it): requests with one key share a lane while any is pending.</param>
+    /// <param name="cancellationToken">Gives up waiting; a request already in a batch runs to its end.</param>
+    public async Task<RequestOutcome> SubmitAsync(LedgerRequest request, string laneKey, CancellationToken cancellationToken)
     {
-        var lane = _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(laneKey) % (uint)_lanes.Length)];
-        return lane.SubmitAsync(request, cancellationToken);
+        if (_lanes.Length == 1)
+        {
+            return await _lanes[0].SubmitAsync(request, cancellationToken);
+        }
+
+        var lane = Enter(laneKey);
+        try
+        {
+            return await lane.SubmitAsync(request, cancellationToken);
+        }
+        finally
+        {
+            Leave(laneKey);
+        }
+    }
+
+    private Lane Enter(string key)
+    {
+        lock (_routing)
+        {
+            if (!_routes.TryGetValue(key, out var route))
+            {
+                var lane = _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_lanes.Length)];
+                foreach (var other in _lanes)
+                {
+                    if (other.Pending < lane.Pending)
+                    {
+                        lane = other;
+                    }
+                }
+
+                route = new Route(lane);
+                _routes[key] = route;
+            }
+
+            route.Pending++;
+            route.Lane.Pending++;
+            return route.Lane;
+        }
+    }
+
+    private void Leave(string key)
+    {
+        lock (_routing)
+        {
+            var route = _routes[key];
+            route.Lane.Pending--;
+            if (--route.Pending == 0)
+            {
+                _routes.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>The lane a key's pending requests are on, and how many there are.</summary>
+    private sealed class Route(Lane lane)
+    {
+        public Lane Lane { get; } = lane;
+
+        public int Pending { get; set; }
     }
 
     public async ValueTask DisposeAsync()
@@ -51,6 +116,9 @@ internal sealed class GroupCommitter : IAsyncDisposable
 
         private readonly Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> _commit;
         private readonly int _maxBatch;
+
+        /// <summary>Requests routed here and not yet answered (guarded by the committer's routing lock).</summary>
+        public int Pending { get; set; }
         private readonly Task _loop;
 
         public Lane(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int maxBatch)
