@@ -78,7 +78,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                     }
 
                     transaction.Commit();
-                    _checkpointer?.Committed();
+                    AfterCommit(session);
                     return result;
                 }
                 catch (SqliteException e) when (IsBusy(e) && attempt < MaxAttempts)
@@ -216,8 +216,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         await _writeLock.WaitAsync();
         try
         {
-            var result = work(Writer());
-            _checkpointer?.Committed();
+            var session = Writer();
+            var result = work(session);
+            AfterCommit(session);
             return result;
         }
         finally
@@ -246,6 +247,28 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
     }
 
+    /// <summary>Keeps the write-ahead log bounded (see <see cref="WalCheckpointer"/>); runs under the write lock.</summary>
+    private void AfterCommit(SqliteSession session)
+    {
+        if (_checkpointer is not { } checkpointer)
+        {
+            return;
+        }
+
+        checkpointer.Committed();
+        if (checkpointer.TakeRewind())
+        {
+            try
+            {
+                WalCheckpointer.Checkpoint(session.Connection);
+            }
+            catch (SqliteException e) when (IsBusy(e))
+            {
+                // Another process holds the checkpoint lock: the checkpointer will ask again.
+            }
+        }
+    }
+
     private SqliteSession Writer()
     {
         if (_writer is null)
@@ -262,7 +285,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             _writer = new SqliteSession(connection);
-            _checkpointer = new WalCheckpointer(Open, _writeLock, MaxLogFrames);
+            _checkpointer = new WalCheckpointer(Open, MaxLogFrames);
         }
 
         return _writer;

@@ -11,11 +11,12 @@ namespace Tally.Ledger.Sqlite;
 /// <remarks>
 /// A passive checkpoint never blocks the writer, but SQLite rewinds the log only once every frame
 /// in it has been copied, which cannot happen while the writer keeps appending. So when the log
-/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default), the checkpointer takes
-/// the store's write lock for one short checkpoint of what the background passes have not copied
-/// yet; the next transaction then starts the log from the beginning. Under sustained load the
-/// log stays bounded at the price of a brief pause now and then; when idle it costs nothing but a
-/// wake-up per interval.
+/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default), the checkpointer asks
+/// the writer (<see cref="TakeRewind"/>) to run one checkpoint itself right after its next commit:
+/// only what the background passes have not copied yet, and nothing can append meanwhile; the
+/// next transaction then starts the log from the beginning. Under sustained load the log stays
+/// bounded at the price of a brief pause now and then; when idle the checkpointer costs nothing
+/// but a wake-up per interval.
 /// </remarks>
 internal sealed class WalCheckpointer : IAsyncDisposable
 {
@@ -26,16 +27,17 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     private static readonly TimeSpan IdleInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Func<SqliteConnection> _open;
-    private readonly SemaphoreSlim _writeLock;
     private readonly int _maxLogFrames;
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
+    private readonly AutoResetEvent _wake = new(false);
     private long _commits;
+    private int _rewindDue;
+    private int _idle;
 
-    public WalCheckpointer(Func<SqliteConnection> open, SemaphoreSlim writeLock, int maxLogFrames)
+    public WalCheckpointer(Func<SqliteConnection> open, int maxLogFrames)
     {
         _open = open;
-        _writeLock = writeLock;
         _maxLogFrames = maxLogFrames;
 
         // Its own thread: a checkpoint blocks on disk writes and fsyncs, which must not hold a
@@ -44,8 +46,21 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         _thread.Start();
     }
 
-    /// <summary>Tells the checkpointer the writer committed something.</summary>
-    public void Committed() => Interlocked.Increment(ref _commits);
+    /// <summary>Tells the checkpointer the writer committed something (and wakes it if it was idling).</summary>
+    public void Committed()
+    {
+        Interlocked.Increment(ref _commits);
+        if (Volatile.Read(ref _idle) == 1 && Interlocked.Exchange(ref _idle, 0) == 1)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>
+    /// True once after the log outgrew its limit: the writer, between transactions, should then run
+    /// <see cref="Checkpoint"/> on its own connection.
+    /// </summary>
+    public bool TakeRewind() => Interlocked.Exchange(ref _rewindDue, 0) == 1;
 
     private void Run()
     {
@@ -61,12 +76,8 @@ internal sealed class WalCheckpointer : IAsyncDisposable
             {
                 if (busy && Checkpoint(connection) >= _maxLogFrames)
                 {
-                    Rewind(connection, stop);
+                    Volatile.Write(ref _rewindDue, 1);
                 }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
             }
             catch (SqliteException)
             {
@@ -74,7 +85,22 @@ internal sealed class WalCheckpointer : IAsyncDisposable
                 busy = false;
             }
 
-            stop.WaitHandle.WaitOne(busy ? BusyInterval : IdleInterval);
+            if (busy)
+            {
+                stop.WaitHandle.WaitOne(BusyInterval);
+            }
+            else
+            {
+                // Idle: sleep until the writer commits again (or the interval passes), so a burst
+                // after a quiet spell is checkpointed from its start.
+                Volatile.Write(ref _idle, 1);
+                if (Interlocked.Read(ref _commits) == seen)
+                {
+                    WaitHandle.WaitAny([stop.WaitHandle, _wake], IdleInterval);
+                }
+
+                Volatile.Write(ref _idle, 0);
+            }
         }
 
         // Leave the file tidy for the next opener (and for file copies taken while stopped).
@@ -88,21 +114,8 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         }
     }
 
-    private void Rewind(SqliteConnection connection, CancellationToken stop)
-    {
-        _writeLock.Wait(stop);
-        try
-        {
-            Checkpoint(connection);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     /// <summary>Runs one passive checkpoint and returns the number of frames in the log.</summary>
-    private static long Checkpoint(SqliteConnection connection)
+    public static long Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
@@ -115,5 +128,6 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         await _stop.CancelAsync();
         await Task.Run(_thread.Join);
         _stop.Dispose();
+        _wake.Dispose();
     }
 }

@@ -7,6 +7,8 @@ using Tally.Ledger.Outcomes;
 namespace Tally.Ledger.Sqlite.Tests;
 
 /// <summary>The background checkpointer keeps the write-ahead log bounded while writers never stop.</summary>
+/// <remarks>Alone (not beside other classes), so the log size it watches is its own writers' doing.</remarks>
+[Collection(nameof(WalCheckpointTests))]
 public sealed class WalCheckpointTests
 {
     [Fact]
@@ -82,3 +84,7 @@ public sealed class WalCheckpointTests
         return wal.Exists ? wal.Length : 0;
     }
 }
+
+/// <summary>Runs <see cref="WalCheckpointTests"/> with nothing else in parallel.</summary>
+[CollectionDefinition(nameof(WalCheckpointTests), DisableParallelization = true)]
+public sealed class WalCheckpointCollection;
