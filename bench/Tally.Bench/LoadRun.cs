@@ -82,6 +82,7 @@ public static class LoadRun
     public static async Task<LoadResult> RunAtRateAsync(string name, double perSecond, TimeSpan duration, int maxInFlight, Func<Random, Task<bool>> operation)
     {
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var slow = new int[(int)Math.Ceiling(duration.TotalSeconds * 10) + 50];
         long ok = 0, refused = 0;
         using var gate = new SemaphoreSlim(maxInFlight);
         var random = new Random(42);
@@ -122,14 +123,19 @@ public static class LoadRun
                 }
                 finally
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    latencies.Add(ms);
+                    if (ms > 10)
+                    {
+                        Interlocked.Increment(ref slow[Math.Min(slow.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]);
+                    }
                     gate.Release();
                 }
             }));
         }
 
         await Task.WhenAll(tasks);
-        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}");
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}; calls over 10 ms per 100 ms: {string.Join(' ', slow)}");
         var sorted = latencies.Order().ToArray();
         return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
