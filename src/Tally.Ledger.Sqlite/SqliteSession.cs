@@ -218,7 +218,7 @@ internal sealed class SqliteSession : IDisposable
 
         foreach (var row in snapshot.NewIdempotency)
         {
-            this[Sql.InsertIdempotency].Execute(row.Key, row.Fingerprint, row.OutcomeJson, row.ResponseStatus, row.ResponseBody, SqliteTime.ToMicros(row.CreatedAt));
+            this[Sql.InsertIdempotency].Apply(row.Key, row.Fingerprint, row.OutcomeJson, row.ResponseStatus, row.ResponseBody, SqliteTime.ToMicros(row.CreatedAt));
         }
     }
 
@@ -226,12 +226,12 @@ internal sealed class SqliteSession : IDisposable
     {
         if (a.IsNew)
         {
-            this[Sql.InsertAccount].Execute(a.Id, a.ExternalId, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
+            this[Sql.InsertAccount].Apply(a.Id, a.ExternalId, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
                 SqliteTime.ToMicros(a.CreatedAt), SqliteTime.ToMicros(a.UpdatedAt), a.Seq);
         }
         else if (a.IsDirty)
         {
-            this[Sql.UpdateAccount].Execute(a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
+            this[Sql.UpdateAccount].Apply(a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
                 SqliteTime.ToMicros(a.UpdatedAt), a.Seq);
         }
 
@@ -239,7 +239,7 @@ internal sealed class SqliteSession : IDisposable
         {
             if (b.IsNew || b.IsDirty)
             {
-                this[Sql.UpsertBalance].Execute(b.AccountId, b.Unit, b.Balance.Minor, b.Debt.Minor);
+                this[Sql.UpsertBalance].Apply(b.AccountId, b.Unit, b.Balance.Minor, b.Debt.Minor);
             }
         }
 
@@ -247,13 +247,13 @@ internal sealed class SqliteSession : IDisposable
         {
             if (l.IsNew)
             {
-                this[Sql.InsertLot].Execute(l.Id, l.AccountId, l.Unit, Names.Of(l.Source), l.Amount.Minor, l.Remaining.Minor, l.Priority,
+                this[Sql.InsertLot].Apply(l.Id, l.AccountId, l.Unit, Names.Of(l.Source), l.Amount.Minor, l.Remaining.Minor, l.Priority,
                     SqliteTime.ToMicros(l.EffectiveAt), SqliteTime.ToDb(l.ExpiresAt), RowReaders.EncodeFeatures(l.Features), l.Reference,
                     l.EntryId, SqliteTime.ToMicros(l.CreatedAt));
             }
             else if (l.IsDirty)
             {
-                this[Sql.UpdateLot].Execute(l.Id, l.Remaining.Minor);
+                this[Sql.UpdateLot].Apply(l.Id, l.Remaining.Minor);
             }
         }
 
@@ -261,29 +261,29 @@ internal sealed class SqliteSession : IDisposable
         {
             if (h.IsNew)
             {
-                this[Sql.InsertHold].Execute(h.Id, h.AccountId, h.Unit, h.Amount.Minor, h.Unbacked.Minor, h.Captured.Minor, Names.Of(h.Status),
+                this[Sql.InsertHold].Apply(h.Id, h.AccountId, h.Unit, h.Amount.Minor, h.Unbacked.Minor, h.Captured.Minor, Names.Of(h.Status),
                     h.Feature, h.Description, SqliteTime.ToMicros(h.ExpiresAt), SqliteTime.ToMicros(h.CreatedAt), SqliteTime.ToMicros(h.UpdatedAt));
                 for (var i = 0; i < h.Pins.Count; i++)
                 {
-                    this[Sql.InsertPin].Execute(h.Id, i, h.Pins[i].LotId, h.AccountId, h.Pins[i].Amount.Minor);
+                    this[Sql.InsertPin].Apply(h.Id, i, h.Pins[i].LotId, h.AccountId, h.Pins[i].Amount.Minor);
                 }
             }
             else if (h.IsDirty)
             {
-                this[Sql.UpdateHold].Execute(h.Id, h.Captured.Minor, Names.Of(h.Status), SqliteTime.ToMicros(h.UpdatedAt));
+                this[Sql.UpdateHold].Apply(h.Id, h.Captured.Minor, Names.Of(h.Status), SqliteTime.ToMicros(h.UpdatedAt));
             }
         }
 
         foreach (var e in a.NewEntries)
         {
-            this[Sql.InsertEntry].Execute(e.Id, e.AccountId, e.Seq, Names.Of(e.Type), e.Unit, e.Amount.Minor, e.BalanceAfter.Minor, e.Feature,
+            this[Sql.InsertEntry].Apply(e.Id, e.AccountId, e.Seq, Names.Of(e.Type), e.Unit, e.Amount.Minor, e.BalanceAfter.Minor, e.Feature,
                 e.Quantity?.Value, e.Description, e.Reference, e.Metadata, e.Actor, e.HoldId, e.LotId, e.ReversesEntryId, e.TransferId,
                 e.IdempotencyKey, SqliteTime.ToMicros(e.CreatedAt));
         }
 
         foreach (var b in a.NewBurns)
         {
-            this[Sql.InsertBurn].Execute(b.EntryId, b.LotId, b.AccountId, b.Amount.Minor);
+            this[Sql.InsertBurn].Apply(b.EntryId, b.LotId, b.AccountId, b.Amount.Minor);
         }
     }
 
