@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Sqlite;
@@ -102,11 +102,11 @@ public sealed partial class SqliteLedgerStore
             : new IdempotencyClaim.InFlight();
     }
 
-    private static ApiKeyRecord ApiKey(SqliteDataReader r) => new(
+    private static ApiKeyRecord ApiKey(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), (byte[])r.GetValue(3), AccessSql.ParseScopes(r.GetString(4)),
         SqliteTime.Read(r, 5), r.IsDBNull(6) ? null : SqliteTime.Read(r, 6));
 
-    private static List<T> ReadAll<T>(SqliteDataReader reader, Func<SqliteDataReader, T> map)
+    private static List<T> ReadAll<T>(DbDataReader reader, Func<DbDataReader, T> map)
     {
         using (reader)
         {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -61,17 +62,42 @@ internal sealed partial class Statement : IDisposable
 
     public int Execute(params ReadOnlySpan<object?> values) => Bind(values).ExecuteNonQuery();
 
-    public SqliteDataReader Query(params ReadOnlySpan<object?> values) => Bind(values).ExecuteReader();
-
     public object? Scalar(params ReadOnlySpan<object?> values) => Bind(values).ExecuteScalar();
 
     /// <summary>
     /// Runs one write statement (no result rows) through SQLite's own API: compiled once, values
-    /// bound by slots looked up once, none of ADO.NET's per-call work (parameter lookup by name, type
-    /// inference, a data reader). The write path runs five of these per charge. Runs in whatever
-    /// transaction the connection has open; errors surface as <see cref="SqliteException"/>.
+    /// bound by slots looked up once, none of ADO.NET's per-call work (parameter lookup by name,
+    /// type inference, a data reader). The write path runs five of these per charge. Runs in
+    /// whatever transaction the connection has open; errors surface as <see cref="SqliteException"/>.
     /// </summary>
     public int Apply(params ReadOnlySpan<object?> values)
+    {
+        var (statement, db) = Prepare(values);
+        try
+        {
+            var rc = raw.sqlite3_step(statement);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, db);
+            }
+
+            return raw.sqlite3_changes(db);
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement);
+            raw.sqlite3_clear_bindings(statement);
+        }
+    }
+
+    /// <summary>The rows of a query, read through SQLite's own API like <see cref="Apply"/>; dispose before the next use.</summary>
+    public DbDataReader Query(params ReadOnlySpan<object?> values)
+    {
+        var (statement, db) = Prepare(values);
+        return new NativeReader(statement, db);
+    }
+
+    private (sqlite3_stmt Statement, sqlite3 Db) Prepare(ReadOnlySpan<object?> values)
     {
         var db = _connection.Handle ?? throw new InvalidOperationException("the connection is closed");
         if (_native is null)
@@ -80,7 +106,7 @@ internal sealed partial class Statement : IDisposable
             if (!string.IsNullOrWhiteSpace(tail))
             {
                 compiled.Dispose();
-                throw new InvalidOperationException("Apply runs a single statement");
+                throw new InvalidOperationException("a native statement runs a single statement");
             }
 
             // "$n" is a name, not a position: SQLite numbers named parameters by first appearance.
@@ -99,20 +125,14 @@ internal sealed partial class Statement : IDisposable
             {
                 SqliteException.ThrowExceptionForRC(BindNative(_native, _slots[i], values[i]), db);
             }
-
-            var rc = raw.sqlite3_step(_native);
-            if (rc != raw.SQLITE_DONE)
-            {
-                SqliteException.ThrowExceptionForRC(rc, db);
-            }
-
-            return raw.sqlite3_changes(db);
         }
-        finally
+        catch
         {
-            raw.sqlite3_reset(_native);
             raw.sqlite3_clear_bindings(_native);
+            throw;
         }
+
+        return (_native, db);
     }
 
     private static int BindNative(sqlite3_stmt statement, int index, object? value) => value switch
