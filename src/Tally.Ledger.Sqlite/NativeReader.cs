@@ -60,7 +60,7 @@ internal sealed class NativeReader(sqlite3_stmt statement, sqlite3 db) : DbDataR
     public override object GetValue(int ordinal) => raw.sqlite3_column_type(statement, ordinal) switch
     {
         raw.SQLITE_INTEGER => GetInt64(ordinal),
-        raw.SQLITE_FLOAT => raw.sqlite3_column_double(statement, ordinal),
+        raw.SQLITE_FLOAT => throw new NotSupportedException("the ledger stores no floating-point values"),
         raw.SQLITE_TEXT => GetString(ordinal),
         raw.SQLITE_BLOB => raw.sqlite3_column_blob(statement, ordinal).ToArray(),
         _ => DBNull.Value,
@@ -111,9 +111,9 @@ internal sealed class NativeReader(sqlite3_stmt statement, sqlite3 db) : DbDataR
 
     public override short GetInt16(int ordinal) => checked((short)GetInt64(ordinal));
 
-    public override double GetDouble(int ordinal) => raw.sqlite3_column_double(statement, ordinal);
+    public override double GetDouble(int ordinal) => throw new NotSupportedException("the ledger stores no floating-point values");
 
-    public override float GetFloat(int ordinal) => (float)GetDouble(ordinal);
+    public override float GetFloat(int ordinal) => throw new NotSupportedException("the ledger stores no floating-point values");
 
     public override decimal GetDecimal(int ordinal) => throw new NotSupportedException("money is read as integers");
 
