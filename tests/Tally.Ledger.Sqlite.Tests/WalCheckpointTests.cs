@@ -17,7 +17,7 @@ public sealed class WalCheckpointTests
         var directory = Directory.CreateTempSubdirectory("tally-wal-").FullName;
         var path = Path.Combine(directory, "wal.db");
         const int accounts = 200;
-        const int charges = 4_000;
+        const int charges = 12_000;
         try
         {
             var largestLog = 0L;
@@ -68,8 +68,11 @@ public sealed class WalCheckpointTests
                 balances.ShouldBe((long)accounts * charges - charges);
             }
 
-            // Unbounded, 4,000 charges of about four changed pages each would leave a log of ~60 MiB.
-            largestLog.ShouldBeLessThan(16L * 1024 * 1024);
+            // Unbounded, 12,000 charges of about four changed pages each leave a log of ~120 MiB
+            // (measured with no limit); bounded it stays near 3 MiB when the machine is quiet. The
+            // margin is for busy CI machines, where a slow background fsync lets the log run on
+            // until the next pass asks for a rewind.
+            largestLog.ShouldBeLessThan(48L * 1024 * 1024);
         }
         finally
         {
