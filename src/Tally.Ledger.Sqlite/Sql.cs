@@ -5,8 +5,18 @@ namespace Tally.Ledger.Sqlite;
 /// <summary>The SQLite store's statements; parameters are positional ($1…) in column order.</summary>
 internal static class Sql
 {
-    public const string AccountByExternalId = $"SELECT {Columns.Account} FROM accounts WHERE external_id = $1";
-    public const string AccountById = $"SELECT {Columns.Account} FROM accounts WHERE id = $1";
+    /// <summary>
+    /// An account's columns, with its seq read back from the journal: a write whose newest entry
+    /// carries the seq leaves the account row alone (one b-tree page less per charge), so the
+    /// stored column is a floor — the seq of the last change without a journal line.
+    /// </summary>
+    private const string AccountColumns = """
+        id, external_id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, created_at, updated_at,
+        max(seq, coalesce((SELECT max(e.seq) FROM entries e WHERE e.account_id = accounts.id), 0)) AS seq
+        """;
+
+    public const string AccountByExternalId = $"SELECT {AccountColumns} FROM accounts WHERE external_id = $1";
+    public const string AccountById = $"SELECT {AccountColumns} FROM accounts WHERE id = $1";
     public const string HoldAccount = "SELECT account_id FROM holds WHERE id = $1";
     public const string EntryById = $"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = $1";
     public const string ReversedSum = "SELECT COALESCE(SUM(amount), 0) FROM entries WHERE reverses_entry_id = $1";

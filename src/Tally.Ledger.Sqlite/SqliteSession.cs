@@ -229,8 +229,9 @@ internal sealed class SqliteSession : IDisposable
             this[Sql.InsertAccount].Apply(a.Id, a.ExternalId, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
                 SqliteTime.ToMicros(a.CreatedAt), SqliteTime.ToMicros(a.UpdatedAt), a.Seq);
         }
-        else if (a.IsDirty)
+        else if (a.SettingsChanged || (a.IsDirty && !a.SeqIsInNewEntries))
         {
+            // Not when only the seq moved and the newest new entry carries it (see Sql.AccountColumns).
             this[Sql.UpdateAccount].Apply(a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, a.Metadata,
                 SqliteTime.ToMicros(a.UpdatedAt), a.Seq);
         }

@@ -129,30 +129,25 @@ internal static class Accounts
             }
 
             account.OverdraftLimit = limit;
-            account.IsDirty = true;
+            MarkSettingsChanged(ctx, account);
         }
 
         if (cmd.Tier is { } tier && tier != account.Tier)
         {
             account.Tier = tier;
-            account.IsDirty = true;
+            MarkSettingsChanged(ctx, account);
         }
 
         if (cmd.LowBalanceThreshold.IsSet && cmd.LowBalanceThreshold.Value != account.LowBalanceThreshold)
         {
             account.LowBalanceThreshold = cmd.LowBalanceThreshold.Value;
-            account.IsDirty = true;
+            MarkSettingsChanged(ctx, account);
         }
 
         if (cmd.Metadata is { } metadata && metadata != account.Metadata)
         {
             account.Metadata = metadata;
-            account.IsDirty = true;
-        }
-
-        if (account.IsDirty)
-        {
-            account.UpdatedAt = ctx.Now;
+            MarkSettingsChanged(ctx, account);
         }
 
         return new AccountResult(View(ctx, account), created);
@@ -174,6 +169,7 @@ internal static class Accounts
         if (account.Frozen != cmd.Frozen)
         {
             account.Frozen = cmd.Frozen;
+            MarkSettingsChanged(ctx, account);
             Journal.Touch(ctx, account);
         }
 
@@ -213,5 +209,13 @@ internal static class Accounts
         }
 
         return false;
+    }
+
+    /// <summary>A setting changed: the row is written and its <c>updated_at</c> moves.</summary>
+    private static void MarkSettingsChanged(CommandContext ctx, AccountRow account)
+    {
+        account.SettingsChanged = true;
+        account.IsDirty = true;
+        account.UpdatedAt = ctx.Now;
     }
 }

@@ -70,7 +70,6 @@ internal static class Journal
     public static void Touch(CommandContext ctx, AccountRow account)
     {
         account.Seq++;
-        account.UpdatedAt = ctx.Now;
         account.IsDirty = true;
     }
 

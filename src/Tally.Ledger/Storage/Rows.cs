@@ -26,10 +26,22 @@ public sealed class AccountRow : Row
     public long? LowBalanceThreshold { get; set; }
     public string Metadata { get; set; } = "{}";
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the account's settings (tier, frozen, limits, metadata) last changed.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>The account's change counter: every committed change takes the next value.</summary>
     public long Seq { get; set; }
+
+    /// <summary>
+    /// The settings changed in this transaction (a subset of <see cref="Row.IsDirty"/>, which a new
+    /// <see cref="Seq"/> alone also sets): a store that can read the seq back from the journal
+    /// needs to write the account row only then, or when the seq moved without a journal line.
+    /// </summary>
+    public bool SettingsChanged { get; set; }
+
+    /// <summary>Whether the newest entry written in this transaction carries the account's <see cref="Seq"/>.</summary>
+    public bool SeqIsInNewEntries => NewEntries.Count > 0 && NewEntries[^1].Seq == Seq;
 
     public Dictionary<string, BalanceRow> Balances { get; init; } = new(StringComparer.Ordinal);
     public List<LotRow> Lots { get; init; } = [];
@@ -52,6 +64,7 @@ public sealed class AccountRow : Row
         Seq = Seq,
         IsNew = IsNew,
         IsDirty = IsDirty,
+        SettingsChanged = SettingsChanged,
         Balances = Balances.ToDictionary(p => p.Key, p => p.Value.Clone(), StringComparer.Ordinal),
         Lots = Lots.ConvertAll(l => l.Clone()),
         Holds = Holds.ConvertAll(h => h.Clone()),

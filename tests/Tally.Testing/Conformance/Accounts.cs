@@ -155,4 +155,37 @@ public abstract partial class LedgerStoreConformance<TFixture>
         Is<EntryResult>(await t.ChargeAsync(id, 1));
         (await t.TotalAsync(id)).ShouldBe(24);
     }
+
+    [Fact]
+    public async Task Seq_takes_the_next_value_at_every_visible_change_whether_or_not_it_writes_an_entry()
+    {
+        var t = NewLedger();
+        var id = await t.NewAccountAsync(50);
+        var seq = await t.SeqAsync(id);
+        var steps = new Func<Task<LedgerOutcome>>[]
+        {
+            () => t.ChargeAsync(id, 1),
+            () => t.ReserveAsync(id, 5),
+            () => t.ChargeAsync(id, 2),
+            () => t.RunAsync(new SetFrozen(id, true)),
+            () => t.RunAsync(new SetFrozen(id, false)),
+            () => t.ChargeAsync(id, 3),
+            () => t.GrantAsync(id, 4),
+        };
+
+        foreach (var step in steps)
+        {
+            (await step()).ShouldBeAssignableTo<Success>();
+            var next = await t.SeqAsync(id);
+            next.ShouldBe(seq + 1);
+            seq = next;
+        }
+
+        Is<AccountResult>(await t.RunAsync(new EnsureAccount(id, "pro"))).Account.Seq.ShouldBe(seq);
+        Is<EntryResult>(await t.ChargeAsync(id, 1)).Entry.Seq.ShouldBe(seq + 1);
+        var entries = await t.EntriesAsync(id);
+        entries.Select(e => e.Seq).Distinct().Count().ShouldBe(entries.Count);
+        (await t.SeqAsync(id)).ShouldBe(seq + 1);
+        await t.ShouldHoldInvariantsAsync();
+    }
 }
