@@ -83,6 +83,7 @@ public static class LoadRun
     {
         var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
         var slow = new int[(int)Math.Ceiling(duration.TotalSeconds * 10) + 50];
+        var launched = new int[slow.Length];
         long ok = 0, refused = 0;
         using var gate = new SemaphoreSlim(maxInFlight);
         var random = new Random(42);
@@ -90,6 +91,7 @@ public static class LoadRun
         using var batches = new BatchSizes();
         var gc = GcWatch.Start();
         var clock = Stopwatch.StartNew();
+        using var pauses = new PauseTimeline(clock, slow.Length);
         var total = (long)(perSecond * duration.TotalSeconds);
         for (long i = 0; i < total; i++)
         {
@@ -107,6 +109,7 @@ public static class LoadRun
             }
 
             var seed = random.Next();
+            launched[Math.Min(launched.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]++;
             tasks.Add(Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
@@ -136,6 +139,8 @@ public static class LoadRun
 
         await Task.WhenAll(tasks);
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}; calls over 10 ms per 100 ms: {string.Join(' ', slow)}");
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: GC pause ms per 100 ms: {pauses.Report()}");
+        await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: calls started per 100 ms: {string.Join(' ', launched)}");
         var sorted = latencies.Order().ToArray();
         return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
