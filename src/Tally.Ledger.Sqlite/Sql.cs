@@ -47,10 +47,8 @@ internal static class Sql
         WHERE id = $1
         """;
 
-    public const string UpsertBalance = """
-        INSERT INTO balances (account_id, unit, balance, debt) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (account_id, unit) DO UPDATE SET balance = excluded.balance, debt = excluded.debt
-        """;
+    public const string InsertBalance = "INSERT INTO balances (account_id, unit, balance, debt) VALUES ($1, $2, $3, $4)";
+    public const string UpdateBalance = "UPDATE balances SET balance = $3, debt = $4 WHERE account_id = $1 AND unit = $2";
 
     public const string InsertLot = """
         INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at)

@@ -238,9 +238,11 @@ internal sealed class SqliteSession : IDisposable
 
         foreach (var b in a.Balances.Values)
         {
+            // A plain insert for a new row (a row already there is an error, not a silent overwrite)
+            // and a plain update for a loaded one: no insert attempt on every charge.
             if (b.IsNew || b.IsDirty)
             {
-                this[Sql.UpsertBalance].Apply(b.AccountId, b.Unit, b.Balance.Minor, b.Debt.Minor);
+                this[b.IsNew ? Sql.InsertBalance : Sql.UpdateBalance].Apply(b.AccountId, b.Unit, b.Balance.Minor, b.Debt.Minor);
             }
         }
 
