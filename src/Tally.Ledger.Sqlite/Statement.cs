@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -141,12 +142,34 @@ internal sealed partial class Statement : IDisposable
         long v => raw.sqlite3_bind_int64(statement, index, v),
         int v => raw.sqlite3_bind_int64(statement, index, v),
         bool v => raw.sqlite3_bind_int64(statement, index, v ? 1 : 0),
-        string v => raw.sqlite3_bind_text(statement, index, v),
-        Guid v => raw.sqlite3_bind_text(statement, index, Ids.ToDb(v)),
+        string v => BindText(statement, index, v),
+        Guid v => BindId(statement, index, v),
         byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(statement, index, 0),
         byte[] v => raw.sqlite3_bind_blob(statement, index, v),
         _ => throw new ArgumentException($"no SQLite binding for {value.GetType().Name}", nameof(value)),
     };
+
+    /// <summary>Short text is encoded on the stack (SQLite copies it), not into a new array per call.</summary>
+    private static int BindText(sqlite3_stmt statement, int index, string value)
+    {
+        // Empty text goes the string way: an empty span is a null pointer, which SQLite binds as NULL.
+        if (value.Length is 0 or > 256)
+        {
+            return raw.sqlite3_bind_text(statement, index, value);
+        }
+
+        Span<byte> utf8 = stackalloc byte[256 * 3];
+        var length = Encoding.UTF8.GetBytes(value, utf8);
+        return raw.sqlite3_bind_text(statement, index, utf8[..length]);
+    }
+
+    /// <summary>An id as its 32 hex digits (<see cref="Ids.ToDb"/>), written straight into UTF-8.</summary>
+    private static int BindId(sqlite3_stmt statement, int index, Guid value)
+    {
+        Span<byte> utf8 = stackalloc byte[32];
+        value.TryFormat(utf8, out var written, "N");
+        return raw.sqlite3_bind_text(statement, index, utf8[..written]);
+    }
 
     public void Dispose()
     {

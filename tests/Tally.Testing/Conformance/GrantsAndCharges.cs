@@ -254,4 +254,21 @@ public abstract partial class LedgerStoreConformance<TFixture>
         (await t.Ledger.CheckChargeAsync(TestLedger.NewId(), Price.Of(new(1)))).Refusal.ShouldBeOfType<NotFound>();
         (await t.SeqAsync(id)).ShouldBe(seq);
     }
+
+    [Theory]
+    [InlineData("Ünïcødé ✓ 🚀 — café")]
+    [InlineData("éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé")]
+    [InlineData("€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€")]
+    public async Task Text_is_stored_exactly_whatever_its_length_or_script(string description)
+    {
+        var t = NewLedger();
+        var id = await t.NewAccountAsync(10);
+
+        var charged = Is<EntryResult>(await t.RunAsync(new Charge(id, Price.Of(new(1)), description, "réf-✓", """{"note":"ß 🚀"}""")));
+
+        var stored = (await t.EntriesAsync(id)).Single(e => e.Id == charged.Entry.Id);
+        stored.Description.ShouldBe(description);
+        stored.Reference.ShouldBe("réf-✓");
+        stored.Metadata.ShouldBe("""{"note":"ß 🚀"}""");
+    }
 }
