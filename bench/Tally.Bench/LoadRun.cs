@@ -81,18 +81,22 @@ public static class LoadRun
     /// </summary>
     public static async Task<LoadResult> RunAtRateAsync(string name, double perSecond, TimeSpan duration, int maxInFlight, Func<Random, Task<bool>> operation)
     {
-        var latencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+        // Nothing per call outlives the call: latencies go into one array sized up front and the
+        // calls are not kept (a list of every call's task grew the heap through the run, and the
+        // collector's pauses with it — in the same process as the server being measured).
+        var total = (long)(perSecond * duration.TotalSeconds);
+        var latencies = new double[total];
+        var measured = 0;
         var slow = new int[(int)Math.Ceiling(duration.TotalSeconds * 10) + 50];
         var launched = new int[slow.Length];
         long ok = 0, refused = 0;
+        Exception? failure = null;
         using var gate = new SemaphoreSlim(maxInFlight);
         var random = new Random(42);
-        var tasks = new List<Task>();
         using var batches = new BatchSizes();
         var gc = GcWatch.Start();
         var clock = Stopwatch.StartNew();
         using var pauses = new PauseTimeline(clock, slow.Length);
-        var total = (long)(perSecond * duration.TotalSeconds);
         for (long i = 0; i < total; i++)
         {
             var due = TimeSpan.FromSeconds(i / perSecond);
@@ -110,7 +114,7 @@ public static class LoadRun
 
             var seed = random.Next();
             launched[Math.Min(launched.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]++;
-            tasks.Add(Task.Run(async () =>
+            _ = Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
                 try
@@ -124,24 +128,40 @@ public static class LoadRun
                         Interlocked.Increment(ref refused);
                     }
                 }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
                 finally
                 {
                     var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    latencies.Add(ms);
+                    latencies[Interlocked.Increment(ref measured) - 1] = ms;
                     if (ms > 10)
                     {
                         Interlocked.Increment(ref slow[Math.Min(slow.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]);
                     }
+
                     gate.Release();
                 }
-            }));
+            });
         }
 
-        await Task.WhenAll(tasks);
+        // Every call has ended once all the permits are back.
+        for (var i = 0; i < maxInFlight; i++)
+        {
+            await gate.WaitAsync();
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"{name}: a call failed", failure);
+        }
+
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: {gc.Report()}; calls over 10 ms per 100 ms: {string.Join(' ', slow)}");
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: GC pause ms per 100 ms: {pauses.Report()}");
         await Console.Error.WriteLineAsync($"{DateTime.UtcNow:HH:mm:ss} {name}: calls started per 100 ms: {string.Join(' ', launched)}");
-        var sorted = latencies.Order().ToArray();
+        var sorted = latencies.AsSpan(0, measured).ToArray();
+        Array.Sort(sorted);
         return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
 
