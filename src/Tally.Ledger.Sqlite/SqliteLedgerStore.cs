@@ -19,6 +19,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteSession? _writer;
     private WalCheckpointer? _checkpointer;
+    private WalFrames? _walFrames;
+    private int _lastLogFrames;
+    private int _rewindAtFrames;
     private int _disposed;
 
     public SqliteLedgerStore(string path)
@@ -242,6 +245,8 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             _checkpointer = null;
         }
 
+        _walFrames?.Dispose();
+        _walFrames = null;
         _writer?.Dispose();
         _writer = null;
         _writeLock.Dispose();
@@ -257,7 +262,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
 
         checkpointer.Committed();
-        if (checkpointer.TakeRewind())
+        if (checkpointer.TakeRewind() | LogOutgrewItsLimit())
         {
             try
             {
@@ -268,6 +273,35 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                 // Another process holds the checkpoint lock: the checkpointer will ask again.
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the commit just made took the log past its limit (read from the WAL hook). Once per
+    /// limit's worth of frames: a reader that keeps the log from starting over must not make every
+    /// commit checkpoint.
+    /// </summary>
+    private bool LogOutgrewItsLimit()
+    {
+        if (_walFrames is not { } walFrames)
+        {
+            return false;
+        }
+
+        var frames = walFrames.Count;
+        if (frames < _lastLogFrames)
+        {
+            // The log started over.
+            _rewindAtFrames = MaxLogFrames;
+        }
+
+        _lastLogFrames = frames;
+        if (frames < _rewindAtFrames)
+        {
+            return false;
+        }
+
+        _rewindAtFrames = frames + MaxLogFrames;
+        return true;
     }
 
     private SqliteSession Writer()
@@ -286,6 +320,8 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             _writer = new SqliteSession(connection);
+            _walFrames = WalFrames.Attach(connection);
+            _rewindAtFrames = MaxLogFrames;
             _checkpointer = new WalCheckpointer(Open, MaxLogFrames);
         }
 

@@ -11,8 +11,10 @@ namespace Tally.Ledger.Sqlite;
 /// <remarks>
 /// A passive checkpoint never blocks the writer, but SQLite rewinds the log only once every frame
 /// in it has been copied, which cannot happen while the writer keeps appending. So when the log
-/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default), the checkpointer asks
-/// the writer (<see cref="TakeRewind"/>) to run one checkpoint itself right after its next commit:
+/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default) the writer runs one
+/// checkpoint itself right after the commit that took it there — it learns the log's size from
+/// SQLite's WAL hook (<see cref="WalFrames"/>), or where that is unavailable, when this
+/// checkpointer next measures it and asks (<see cref="TakeRewind"/>):
 /// only what the background passes have not copied yet, and nothing can append meanwhile; the
 /// next transaction then starts the log from the beginning. Under sustained load the log stays
 /// bounded at the price of a brief pause now and then; when idle the checkpointer costs nothing
