@@ -10,6 +10,10 @@ namespace Tally.Ledger.Sqlite;
 /// here from the same native library). The writer reads it after each commit to rewind the log
 /// the moment it passes its limit, instead of when the background checkpointer next notices.
 /// </summary>
+/// <remarks>
+/// "e_sqlite3" resolves exactly as in SQLitePCLRaw's e_sqlite3 provider (which imports it by the
+/// same name), so the connection handle and the hook belong to one loaded copy of SQLite.
+/// </remarks>
 internal sealed unsafe partial class WalFrames : IDisposable
 {
     private readonly SqliteConnection _connection;
