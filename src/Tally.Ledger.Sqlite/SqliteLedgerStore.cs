@@ -262,29 +262,37 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
 
         checkpointer.Committed();
-        if (checkpointer.TakeRewind() | LogOutgrewItsLimit())
+        if (!RewindDue(checkpointer))
         {
-            try
-            {
-                WalCheckpointer.Checkpoint(session.Connection);
-            }
-            catch (SqliteException e) when (IsBusy(e))
-            {
-                // Another process holds the checkpoint lock: the checkpointer will ask again.
-            }
+            return;
+        }
+
+        checkpointer.HoldOff(true);
+        try
+        {
+            WalCheckpointer.Checkpoint(session.Connection);
+            checkpointer.HoldOff(false);
+            _rewindAtFrames = _lastLogFrames + MaxLogFrames;
+        }
+        catch (SqliteException e) when (IsBusy(e))
+        {
+            // A background pass (or another process) holds the checkpoint lock: try again after
+            // the next commit; no new background pass starts meanwhile.
         }
     }
 
     /// <summary>
-    /// Whether the commit just made took the log past its limit (read from the WAL hook). Once per
-    /// limit's worth of frames: a reader that keeps the log from starting over must not make every
-    /// commit checkpoint.
+    /// Whether the log has passed its limit: read from the WAL hook after every commit, or, where
+    /// the hook is unavailable, when the background checkpointer measured it. After a rewind the
+    /// next one is due a limit's worth of frames later, so a reader that keeps the log from
+    /// starting over does not make every commit checkpoint.
     /// </summary>
-    private bool LogOutgrewItsLimit()
+    private bool RewindDue(WalCheckpointer checkpointer)
     {
+        var asked = checkpointer.TakeRewind();
         if (_walFrames is not { } walFrames)
         {
-            return false;
+            return asked;
         }
 
         var frames = walFrames.Count;
@@ -295,13 +303,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
 
         _lastLogFrames = frames;
-        if (frames < _rewindAtFrames)
-        {
-            return false;
-        }
-
-        _rewindAtFrames = frames + MaxLogFrames;
-        return true;
+        return frames >= _rewindAtFrames;
     }
 
     private SqliteSession Writer()

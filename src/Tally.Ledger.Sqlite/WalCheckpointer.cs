@@ -41,6 +41,7 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     private long _commits;
     private int _rewindDue;
     private int _idle;
+    private int _holdOff;
 
     public WalCheckpointer(Func<SqliteConnection> open, int maxLogFrames)
     {
@@ -69,13 +70,30 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     /// </summary>
     public bool TakeRewind() => Interlocked.Exchange(ref _rewindDue, 0) == 1;
 
+    /// <summary>
+    /// While set, no new background pass starts, so the writer's own rewind finds the checkpoint
+    /// lock free by its next commit at the latest (a pass in progress holds it). Passes resume by
+    /// themselves after <see cref="MaxHeldOffPasses"/> intervals, should the writer fall idle.
+    /// </summary>
+    public void HoldOff(bool on) => Volatile.Write(ref _holdOff, on ? 1 : 0);
+
+    private const int MaxHeldOffPasses = 20;
+
     private void Run()
     {
         using var connection = _open();
         var stop = _stop.Token;
         var seen = 0L;
+        var heldOff = 0;
         while (!stop.IsCancellationRequested)
         {
+            if (Volatile.Read(ref _holdOff) == 1 && heldOff++ < MaxHeldOffPasses)
+            {
+                stop.WaitHandle.WaitOne(BusyInterval);
+                continue;
+            }
+
+            heldOff = 0;
             var commits = Interlocked.Read(ref _commits);
             var busy = commits != seen;
             seen = commits;
