@@ -262,44 +262,56 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
 
         checkpointer.Committed();
-        if (!RewindDue(checkpointer))
+        var asked = checkpointer.TakeRewind();
+        var overdue = LogOverdue();
+        if (!asked && !overdue)
         {
             return;
         }
 
-        checkpointer.HoldOff(true);
+        // Asked: the background pass just measured the log past its limit, having copied nearly
+        // all of it, so what is left for the writer is short. Overdue: the background fell behind
+        // and the writer copies the rest itself; no new pass may start until it has the lock.
+        checkpointer.HoldOff(overdue);
+        bool busy;
         try
         {
-            WalCheckpointer.Checkpoint(session.Connection);
-            checkpointer.HoldOff(false);
-            _rewindAtFrames = _lastLogFrames + MaxLogFrames;
+            busy = WalCheckpointer.Checkpoint(session.Connection).Busy;
         }
         catch (SqliteException e) when (IsBusy(e))
         {
-            // A background pass (or another process) holds the checkpoint lock: try again after
-            // the next commit; no new background pass starts meanwhile.
+            busy = true;
         }
+
+        if (!busy)
+        {
+            checkpointer.HoldOff(false);
+            _rewindAtFrames = _lastLogFrames + MaxLogFrames;
+        }
+
+        // Busy: a background pass (or another process) holds the checkpoint lock. When overdue,
+        // the next commit tries again (no new pass starts meanwhile); when asked, the next pass
+        // asks again.
     }
 
     /// <summary>
-    /// Whether the log has passed its limit: read from the WAL hook after every commit, or, where
-    /// the hook is unavailable, when the background checkpointer measured it. After a rewind the
-    /// next one is due a limit's worth of frames later, so a reader that keeps the log from
+    /// Whether the log has grown to twice its limit (read from the WAL hook after every commit):
+    /// the backstop that bounds it whatever the background checkpointer's timing. After a rewind
+    /// the next is due a limit's worth of frames later, so a reader that keeps the log from
     /// starting over does not make every commit checkpoint.
     /// </summary>
-    private bool RewindDue(WalCheckpointer checkpointer)
+    private bool LogOverdue()
     {
-        var asked = checkpointer.TakeRewind();
         if (_walFrames is not { } walFrames)
         {
-            return asked;
+            return false;
         }
 
         var frames = walFrames.Count;
         if (frames < _lastLogFrames)
         {
             // The log started over.
-            _rewindAtFrames = MaxLogFrames;
+            _rewindAtFrames = 2 * MaxLogFrames;
         }
 
         _lastLogFrames = frames;
@@ -323,7 +335,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 
             _writer = new SqliteSession(connection);
             _walFrames = WalFrames.Attach(connection);
-            _rewindAtFrames = MaxLogFrames;
+            _rewindAtFrames = 2 * MaxLogFrames;
             _checkpointer = new WalCheckpointer(Open, MaxLogFrames);
         }
 

@@ -10,12 +10,13 @@ namespace Tally.Ledger.Sqlite;
 /// </summary>
 /// <remarks>
 /// A passive checkpoint never blocks the writer, but SQLite rewinds the log only once every frame
-/// in it has been copied, which cannot happen while the writer keeps appending. So when the log
-/// outgrows its limit (<see cref="DefaultMaxLogFrames"/> pages by default) the writer runs one
-/// checkpoint itself right after the commit that took it there — it learns the log's size from
-/// SQLite's WAL hook (<see cref="WalFrames"/>), or where that is unavailable, when this
-/// checkpointer next measures it and asks (<see cref="TakeRewind"/>):
-/// only what the background passes have not copied yet, and nothing can append meanwhile; the
+/// in it has been copied, which cannot happen while the writer keeps appending. So when a pass
+/// finds the log past its limit (<see cref="DefaultMaxLogFrames"/> pages by default), it asks the
+/// writer (<see cref="TakeRewind"/>) to run one checkpoint itself right after its next commit —
+/// and should the passes fall behind, the writer does so anyway once SQLite's WAL hook
+/// (<see cref="WalFrames"/>) shows the log at twice the limit, holding new passes off
+/// (<see cref="HoldOff"/>) until it has the lock. Either way the writer copies
+/// only what the passes have not copied yet, and nothing can append meanwhile; the
 /// next transaction then starts the log from the beginning. Under sustained load the log stays
 /// bounded at the price of a brief pause now and then; when idle the checkpointer costs nothing
 /// but a wake-up per interval.
@@ -99,7 +100,7 @@ internal sealed class WalCheckpointer : IAsyncDisposable
             seen = commits;
             try
             {
-                if (busy && Checkpoint(connection) >= _maxLogFrames)
+                if (busy && Checkpoint(connection).LogFrames >= _maxLogFrames)
                 {
                     Volatile.Write(ref _rewindDue, 1);
                 }
@@ -139,13 +140,17 @@ internal sealed class WalCheckpointer : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs one passive checkpoint and returns the number of frames in the log.</summary>
-    public static long Checkpoint(SqliteConnection connection)
+    /// <summary>
+    /// Runs one passive checkpoint: whether it could not run (another connection held the
+    /// checkpoint lock — SQLite reports that in the result row, not as an error) and the number of
+    /// frames in the log.
+    /// </summary>
+    public static (bool Busy, long LogFrames) Checkpoint(SqliteConnection connection)
     {
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
         using var reader = command.ExecuteReader();
-        return reader.Read() ? reader.GetInt64(1) : 0;
+        return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1)) : (false, 0);
     }
 
     public async ValueTask DisposeAsync()

@@ -69,10 +69,10 @@ public sealed class WalCheckpointTests
             }
 
             // Unbounded, 12,000 charges of about four changed pages each leave a log of ~120 MiB
-            // (measured with no limit). The writer sees the log's size after every commit (the WAL
-            // hook) and rewinds it once past the limit, so it stays within the limit plus a batch
-            // or two (~2 MiB here); the margin covers rewinds that find the background
-            // checkpointer holding the lock and wait for the next limit's worth of frames.
+            // (measured with no limit). The writer rewinds it when the background checkpointer asks
+            // or, whatever that thread's timing, once the WAL hook shows twice the limit; so it
+            // stays near 2 MiB here even beside the PostgreSQL suite. The margin covers rewinds
+            // that find a background pass holding the lock and wait for the next commit.
             largestLog.ShouldBeLessThan(8L * 1024 * 1024);
         }
         finally
