@@ -113,7 +113,7 @@ public static class LoadRun
             }
 
             var seed = random.Next();
-            launched[Math.Min(launched.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]++;
+            launched[Tick(clock, launched.Length)]++;
             _ = Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
@@ -138,7 +138,7 @@ public static class LoadRun
                     latencies[Interlocked.Increment(ref measured) - 1] = ms;
                     if (ms > 10)
                     {
-                        Interlocked.Increment(ref slow[Math.Min(slow.Length - 1, (int)(clock.Elapsed.TotalSeconds * 10))]);
+                        Interlocked.Increment(ref slow[Tick(clock, slow.Length)]);
                     }
 
                     gate.Release();
@@ -164,6 +164,9 @@ public static class LoadRun
         Array.Sort(sorted);
         return new LoadResult(name, ok, refused, clock.Elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99)) { MeanBatch = batches.Mean };
     }
+
+    /// <summary>The 100 ms tick of a run <paramref name="clock"/> is in; late ones share the last of <paramref name="ticks"/>.</summary>
+    public static int Tick(Stopwatch clock, int ticks) => Math.Min(ticks - 1, (int)(clock.Elapsed.TotalSeconds * 10));
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];

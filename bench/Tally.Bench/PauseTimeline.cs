@@ -32,7 +32,7 @@ internal sealed class PauseTimeline : IDisposable
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
                 var now = GC.GetTotalPauseDuration();
-                var tick = Math.Min(_paused.Length - 1, (int)(_clock.Elapsed.TotalSeconds * 10));
+                var tick = LoadRun.Tick(_clock, _paused.Length);
                 _paused[tick] += (now - last).TotalMilliseconds;
                 last = now;
             }
