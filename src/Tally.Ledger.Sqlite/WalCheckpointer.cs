@@ -31,6 +31,7 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     /// </summary>
     public const int DefaultMaxLogFrames = 65536;
 
+    private const int MaxHeldOffPasses = 20;
     private static readonly TimeSpan BusyInterval = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan IdleInterval = TimeSpan.FromMilliseconds(100);
 
@@ -77,8 +78,6 @@ internal sealed class WalCheckpointer : IAsyncDisposable
     /// themselves after <see cref="MaxHeldOffPasses"/> intervals, should the writer fall idle.
     /// </summary>
     public void HoldOff(bool on) => Volatile.Write(ref _holdOff, on ? 1 : 0);
-
-    private const int MaxHeldOffPasses = 20;
 
     private void Run()
     {
