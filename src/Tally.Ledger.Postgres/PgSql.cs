@@ -126,6 +126,14 @@ internal static class PgSql
         """;
 
 
+    public const string InsertMarker = "INSERT INTO commit_markers (id, fenced) VALUES ($1, false)";
+
+    /// <summary>Takes a marker's id for good (after a failed commit); waits for the transaction that may hold it.</summary>
+    public const string FenceMarker = "INSERT INTO commit_markers (id, fenced) VALUES ($1, true) ON CONFLICT (id) DO NOTHING";
+
+    public const string MarkerFenced = "SELECT fenced FROM commit_markers WHERE id = $1";
+
+    public const string PurgeMarkers = "DELETE FROM commit_markers WHERE id < $1";
 
     public const string PinsOfHolds = $"SELECT {Columns.Pin} FROM hold_pins WHERE hold_id = ANY($1) ORDER BY hold_id, ordinal";
 }

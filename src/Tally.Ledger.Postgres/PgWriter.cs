@@ -12,9 +12,13 @@ namespace Tally.Ledger.Postgres;
 /// </summary>
 internal static partial class PgWriter
 {
-    public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot)
+    /// <param name="connection">Where the batch runs.</param>
+    /// <param name="snapshot">What the transaction changed.</param>
+    /// <param name="marker">The transaction's commit marker (see migration 0004): written with everything else.</param>
+    public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot, Guid marker)
     {
         var writes = new CombinedWrite();
+        writes.Add(PgSql.InsertMarker, marker);
         var accounts = snapshot.Accounts.Values;
         AddAccounts(writes, accounts);
         AddBalances(writes, accounts);

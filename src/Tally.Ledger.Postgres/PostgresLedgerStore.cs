@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
@@ -10,24 +12,27 @@ namespace Tally.Ledger.Postgres;
 /// The production store. A write is two round trips however many requests it carries: one batch
 /// that begins, locks the accounts (in id order) and loads their rows; one batch of set-based
 /// writes ending in COMMIT. (A third comes first only for accounts, holds or entries whose account
-/// id this process has not seen yet.) Conflicts with concurrent transactions roll back and run again.
+/// id this process has not seen yet.) Conflicts with concurrent transactions roll back and run
+/// again; a commit whose connection fails is resolved through its commit marker
+/// (PostgresLedgerStore.Writes.cs).
 /// </summary>
 public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 {
-    private const int MaxAttempts = 12;
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
+    private readonly ILogger _logger;
     private readonly PgAccountIds _accountIds = new();
 
-    public PostgresLedgerStore(string connectionString)
-        : this(CreateDataSource(connectionString), ownsDataSource: true)
+    public PostgresLedgerStore(string connectionString, ILogger? logger = null)
+        : this(CreateDataSource(connectionString), ownsDataSource: true, logger)
     {
     }
 
-    public PostgresLedgerStore(NpgsqlDataSource dataSource, bool ownsDataSource = false)
+    public PostgresLedgerStore(NpgsqlDataSource dataSource, bool ownsDataSource = false, ILogger? logger = null)
     {
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public string Kind => "postgres";
@@ -83,42 +88,6 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return await PgMigrator.PendingAsync(connection, cancellationToken);
     }
 
-    public async Task<T> WriteAsync<T>(WriteScope scope, DateTimeOffset now, Func<LedgerSnapshot, T> decide, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(scope);
-        ArgumentNullException.ThrowIfNull(decide);
-        for (var attempt = 1; ; attempt++)
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-            try
-            {
-                var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
-                LedgerSnapshot snapshot;
-                await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true))
-                await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
-                {
-                    snapshot = await PgLoader.ReadAsync(reader, scope, now, cancellationToken);
-                }
-
-                var result = decide(snapshot);
-                await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot) : Commit(connection);
-                await write.ExecuteNonQueryAsync(cancellationToken);
-                _accountIds.Learn(snapshot);
-                return result;
-            }
-            catch (PostgresException e) when (IsConflict(e) && attempt < MaxAttempts)
-            {
-                await RollbackAsync(connection);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken);
-            }
-            catch
-            {
-                await RollbackAsync(connection);
-                throw;
-            }
-        }
-    }
-
     public async Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken)
     {
         var scope = WriteScope.ForAccount(externalId);
@@ -165,8 +134,13 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     public async Task<IReadOnlyList<string>> FindAccountsToSweepAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(LedgerSql.AccountsToSweep, r => r.GetString(0), cancellationToken, PgTime.ToDb(now), limit);
 
-    public async Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        await ExecuteAsync("DELETE FROM idempotency WHERE created_at < $1", cancellationToken, PgTime.ToDb(cutoff));
+    /// <summary>Also deletes commit markers made before <paramref name="cutoff"/> (they are needed for seconds).</summary>
+    public async Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var purged = await ExecuteAsync("DELETE FROM idempotency WHERE created_at < $1", cancellationToken, PgTime.ToDb(cutoff));
+        await ExecuteAsync(PgSql.PurgeMarkers, cancellationToken, LedgerIds.Floor(cutoff));
+        return purged;
+    }
 
     public async Task<IReadOnlyList<UnitInfo>> ReadUnitsAsync(CancellationToken cancellationToken) =>
         await QueryAsync("SELECT unit_key, precision FROM units ORDER BY unit_key", r => new UnitInfo(r.GetString(0), r.GetInt32(1)), cancellationToken);
@@ -266,38 +240,4 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 
         return rows;
     }
-
-    private static NpgsqlBatch Commit(NpgsqlConnection connection)
-    {
-        var batch = connection.CreateBatch();
-        PgLoader.Add(batch, "COMMIT");
-        return batch;
-    }
-
-    private static async Task RollbackAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
-
-        try
-        {
-            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
-            await rollback.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (NpgsqlException)
-        {
-            // The connection is broken; the pool discards it and the server has rolled back.
-        }
-    }
-
-    /// <summary>
-    /// Conflicts that a re-run on fresh rows resolves: serialization failures, deadlocks, and a
-    /// unique violation from a concurrent transaction inserting the same account or idempotency key
-    /// (the re-run finds the committed row and replays or reuses it).
-    /// </summary>
-    private static bool IsConflict(PostgresException e) =>
-        e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
-        || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "accounts_external_id_key" or "idempotency_pkey");
 }

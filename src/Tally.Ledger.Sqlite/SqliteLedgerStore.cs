@@ -1,10 +1,19 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
 using Tally.Ledger.Storage;
 using Tally.Ledger.Verification;
 
 namespace Tally.Ledger.Sqlite;
+
+/// <summary>Where a commit is, for <see cref="SqliteLedgerStore.Faults"/>.</summary>
+internal enum CommitStage
+{
+    BeforeCommit,
+    AfterCommit,
+}
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode. Writers in this process queue on one
@@ -16,6 +25,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 {
     private const int MaxAttempts = 20;
     private readonly string _connectionString;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteSession? _writer;
     private WalCheckpointer? _checkpointer;
@@ -24,8 +34,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     private int _rewindAtFrames;
     private int _disposed;
 
-    public SqliteLedgerStore(string path)
+    public SqliteLedgerStore(string path, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         Path = System.IO.Path.GetFullPath(path);
         _connectionString = new SqliteConnectionStringBuilder
@@ -44,6 +55,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     public int WriteConcurrency => 1;
 
     public string Path { get; }
+
+    /// <summary>Test seam: called just before and just after COMMIT; a throw stands for a commit that reports an error.</summary>
+    internal Action<CommitStage>? Faults { get; set; }
 
     /// <summary>Write-ahead log size (pages) past which writers pause for a moment so it can be rewound.</summary>
     internal int MaxLogFrames { get; init; } = WalCheckpointer.DefaultMaxLogFrames;
@@ -72,21 +86,15 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                 var session = Writer();
                 try
                 {
-                    using var transaction = session.Begin(write: true);
-                    var snapshot = session.Load(scope, now);
-                    var result = decide(snapshot);
-                    if (snapshot.HasChanges)
-                    {
-                        session.Write(snapshot);
-                    }
-
-                    transaction.Commit();
+                    var result = WriteOnce(session, scope, now, decide);
                     AfterCommit(session);
                     return result;
                 }
                 catch (SqliteException e) when (IsBusy(e) && attempt < MaxAttempts)
                 {
                     // Another process held the write lock past the busy timeout; back off and retry.
+                    LedgerMetrics.WriteRetried("conflict");
+                    StoreLog.RetryingConflict(_logger, "busy", attempt);
                     await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt), cancellationToken);
                 }
             }
@@ -94,6 +102,55 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// One transaction. A COMMIT that reports an error is not taken at its word: SQLite may have
+    /// ended the transaction (rolled back) or kept it open (we roll it back), and in rare cases
+    /// (an error raised after the log write, e.g. by a WAL hook) it did commit — the commit marker
+    /// written with the changes tells which. Rolled back: <see cref="StoreUnavailableException"/>,
+    /// nothing written. Committed: the decided result.
+    /// </summary>
+    private T WriteOnce<T>(SqliteSession session, WriteScope scope, DateTimeOffset now, Func<LedgerSnapshot, T> decide)
+    {
+        using var transaction = session.Begin(write: true);
+        var snapshot = session.Load(scope, now);
+        var result = decide(snapshot);
+        if (!snapshot.HasChanges)
+        {
+            transaction.Commit();
+            return result;
+        }
+
+        session.Write(snapshot);
+        var token = Random.Shared.NextInt64();
+        var marker = session.Mark(token);
+        try
+        {
+            Faults?.Invoke(CommitStage.BeforeCommit);
+            transaction.Commit();
+            Faults?.Invoke(CommitStage.AfterCommit);
+            return result;
+        }
+        catch (Exception e) when (!(e is SqliteException busy && IsBusy(busy) && session.InTransaction))
+        {
+            var name = $"{marker}:{token}";
+            StoreLog.CommitInDoubt(_logger, StoreLog.Describe(e), name);
+            if (session.InTransaction)
+            {
+                transaction.Rollback();
+            }
+            else if (session.IsMarked(marker, token))
+            {
+                LedgerMetrics.CommitInDoubt("committed");
+                StoreLog.CommitResolved(_logger, name, "committed");
+                return result;
+            }
+
+            LedgerMetrics.CommitInDoubt("rolled_back");
+            StoreLog.CommitResolved(_logger, name, "rolled back");
+            throw new StoreUnavailableException("the database could not commit the write; nothing was written", e);
         }
     }
 
@@ -278,9 +335,14 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         {
             busy = WalCheckpointer.Checkpoint(session.Connection).Busy;
         }
-        catch (SqliteException e) when (IsBusy(e))
+        catch (SqliteException e)
         {
+            // The commit is done whatever happens here; a checkpoint that failed is tried again later.
             busy = true;
+            if (!IsBusy(e))
+            {
+                StoreLog.CheckpointFailed(_logger, StoreLog.Describe(e));
+            }
         }
 
         if (!busy)
@@ -358,5 +420,5 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         return Task.FromResult(result);
     }
 
-    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is 5 or 6;
+    private static bool IsBusy(SqliteException e) => e.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED;
 }

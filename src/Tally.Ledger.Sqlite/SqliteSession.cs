@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
 using Tally.Ledger.Storage;
@@ -206,6 +207,32 @@ internal sealed class SqliteSession : IDisposable
                 snapshot.Units.Add(new UnitInfo(reader.GetString(0), reader.GetInt32(1)));
             }
         }
+    }
+
+    /// <summary>Whether a transaction is open on the connection (SQLite ends some on a failed COMMIT by itself).</summary>
+    public bool InTransaction => Connection.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0;
+
+    /// <summary>
+    /// Appends this transaction's commit marker (see migration 0003); returns its row id. Every
+    /// 4,096th marker deletes all but the newest 65,536.
+    /// </summary>
+    public long Mark(long token)
+    {
+        this[Sql.InsertMarker].Apply(token);
+        var id = raw.sqlite3_last_insert_rowid(Connection.Handle);
+        if (id % 4096 == 0)
+        {
+            this[Sql.PurgeMarkers].Apply(id - 65536);
+        }
+
+        return id;
+    }
+
+    /// <summary>Whether the marker <paramref name="id"/> with <paramref name="token"/> is committed (after a COMMIT that reported an error).</summary>
+    public bool IsMarked(long id, long token)
+    {
+        using var reader = this[Sql.Marker].Query(id);
+        return reader.Read() && reader.GetInt64(0) == token;
     }
 
     /// <summary>Writes every new or changed row of <paramref name="snapshot"/>.</summary>

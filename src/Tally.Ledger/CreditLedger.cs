@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Engine;
@@ -22,7 +24,7 @@ public sealed class CreditLedger : IAsyncDisposable
     private readonly LedgerEngine _engine;
     private readonly GroupCommitter? _committer;
 
-    public CreditLedger(ILedgerStore store, LedgerOptions options, TimeProvider time)
+    public CreditLedger(ILedgerStore store, LedgerOptions options, TimeProvider time, ILogger<CreditLedger>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -38,7 +40,7 @@ public sealed class CreditLedger : IAsyncDisposable
         _engine = new LedgerEngine(options, _units);
         if (options.GroupCommit)
         {
-            _committer = new GroupCommitter(ExecuteGroupAsync, options.GroupCommitLanes ?? store.WriteConcurrency, options.GroupCommitMaxBatch);
+            _committer = new GroupCommitter(ExecuteGroupAsync, options.GroupCommitLanes ?? store.WriteConcurrency, options.GroupCommitMaxBatch, logger ?? NullLogger<CreditLedger>.Instance);
         }
     }
 

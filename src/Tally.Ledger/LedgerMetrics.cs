@@ -19,4 +19,24 @@ public static class LedgerMetrics
     /// <summary>Requests committed together in one group-commit transaction (1 when idle; grows with load).</summary>
     internal static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         BatchSizeName, "{request}", "Requests committed together in one group-commit transaction");
+
+    private static readonly Counter<long> Retries = Meter.CreateCounter<long>(
+        "tally_ledger_write_retries", "{transaction}",
+        "Write transactions run again after one that certainly did not commit (reason: conflict, unavailable, rolled_back)");
+
+    private static readonly Counter<long> InDoubt = Meter.CreateCounter<long>(
+        "tally_ledger_commits_in_doubt", "{transaction}",
+        "Commits whose connection failed mid-way, by how they were resolved (committed, rolled_back, unresolved)");
+
+    private static readonly Counter<long> Fallbacks = Meter.CreateCounter<long>(
+        "tally_ledger_group_fallbacks", "{transaction}",
+        "Group transactions that failed as a whole and were re-run one request at a time");
+
+    /// <summary>A write transaction that certainly did not commit is being run again.</summary>
+    public static void WriteRetried(string reason) => Retries.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A commit whose outcome was in doubt was resolved (or not).</summary>
+    public static void CommitInDoubt(string resolution) => InDoubt.Add(1, new KeyValuePair<string, object?>("resolution", resolution));
+
+    internal static void GroupFallback() => Fallbacks.Add(1);
 }

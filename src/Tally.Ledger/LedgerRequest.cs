@@ -17,14 +17,22 @@ public sealed record LedgerRequest(
     RequestIdempotency? Idempotency = null,
     string Actor = Actors.System)
 {
+    /// <summary>
+    /// Turns the outcome into the exact response the caller will be sent (the HTTP status and
+    /// body), inside the write transaction: a response that cannot be rendered rolls the write
+    /// back instead of failing after the commit, and with an idempotency key the same bytes are
+    /// stored for replays.
+    /// </summary>
+    [JsonIgnore]
+    public Func<RequestOutcome, StoredResponse>? Render { get; init; }
+
     public static LedgerRequest Of(LedgerCommand command, RequestIdempotency? idempotency = null, string actor = Actors.System) =>
         new([command], BatchMode.Atomic, idempotency, actor);
 }
 
 /// <summary>
 /// An idempotency key (unique across everything the ledger stores; callers scope it, e.g. by API
-/// key and route) with the fingerprint of the request it was first used for. <c>Render</c>, when
-/// given, turns the outcome into the exact response to store and replay (the HTTP body).
+/// key and route) with the fingerprint of the request it was first used for.
 /// </summary>
 public sealed record RequestIdempotency(string Key, byte[] Fingerprint)
 {
@@ -32,9 +40,6 @@ public sealed record RequestIdempotency(string Key, byte[] Fingerprint)
 
     /// <summary>The key as the client sent it, recorded on the entries it made (defaults to <c>Key</c>).</summary>
     public string? ClientKey { get; init; }
-
-    [JsonIgnore]
-    public Func<RequestOutcome, StoredResponse?>? Render { get; init; }
 
     /// <summary>A key whose fingerprint is the SHA-256 of the request's commands and mode.</summary>
     public static RequestIdempotency For(string key, IReadOnlyList<LedgerCommand> commands, BatchMode mode = BatchMode.Atomic) =>

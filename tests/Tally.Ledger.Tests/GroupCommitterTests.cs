@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Shouldly;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Engine;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
 using Xunit;
 
 namespace Tally.Ledger.Tests;
@@ -31,7 +33,7 @@ public sealed class GroupCommitterTests
             }
 
             return requests.Select(_ => new RequestOutcome([], null)).ToList();
-        }, lanes: 2, maxBatch: 128);
+        }, lanes: 2, maxBatch: 128, NullLogger.Instance);
 
         // "busy" occupies one lane, its transaction held open.
         var first = Submit(committer, "busy");
@@ -68,11 +70,81 @@ public sealed class GroupCommitterTests
             await Task.Delay(1, ct);
             Interlocked.Decrement(ref inFlight);
             return requests.Select(_ => new RequestOutcome([], null)).ToList();
-        }, lanes: 4, maxBatch: 128);
+        }, lanes: 4, maxBatch: 128, NullLogger.Instance);
 
         await Task.WhenAll(Enumerable.Range(0, 2_000).Select(_ => Submit(committer, "hot")));
 
         maxInFlight.ShouldBe(1); // never two transactions for the same account at once
+    }
+
+    [Fact]
+    public async Task A_group_whose_commit_is_in_doubt_is_never_run_again()
+    {
+        var (calls, outcomes) = await RunSecondBatchAsync(_ => throw new CommitOutcomeUnknownException("cut during COMMIT"));
+
+        calls.ShouldBe(2); // the held first batch, then the queued three once: no per-request re-run
+        foreach (var outcome in outcomes)
+        {
+            (await Should.ThrowAsync<CommitOutcomeUnknownException>(() => outcome)).Message.ShouldBe("cut during COMMIT");
+        }
+    }
+
+    [Fact]
+    public async Task A_group_the_database_could_not_take_fails_every_caller_without_running_again()
+    {
+        var (calls, outcomes) = await RunSecondBatchAsync(_ => throw new StoreUnavailableException("down"));
+
+        calls.ShouldBe(2);
+        foreach (var outcome in outcomes)
+        {
+            await Should.ThrowAsync<StoreUnavailableException>(() => outcome);
+        }
+    }
+
+    [Fact]
+    public async Task A_group_that_certainly_rolled_back_runs_each_request_alone_so_only_the_poison_fails()
+    {
+        var (calls, outcomes) = await RunSecondBatchAsync(accounts =>
+            accounts.Contains("poison") ? throw new InvalidOperationException("bug") : null);
+
+        calls.ShouldBe(2 + 3); // the batch of three, then each alone
+        (await outcomes[0]).ShouldNotBeNull();
+        await Should.ThrowAsync<InvalidOperationException>(() => outcomes[1]);
+        (await outcomes[2]).ShouldNotBeNull();
+    }
+
+    /// <summary>
+    /// Holds a first batch open so that three requests ("a", "poison", "b") queue into one second
+    /// batch, whose commit runs <paramref name="second"/> (throw, or null to succeed).
+    /// </summary>
+    private static async Task<(int Calls, Task<RequestOutcome>[] Outcomes)> RunSecondBatchAsync(Func<string[], object?> second)
+    {
+        var calls = 0;
+        var release = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        await using var committer = new GroupCommitter(async (requests, _) =>
+        {
+            var accounts = requests.Select(r => ((Charge)r.Commands[0]).Account).ToArray();
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                started.SetResult();
+                await release.Task;
+            }
+            else
+            {
+                second(accounts);
+            }
+
+            return requests.Select(_ => new RequestOutcome([], null)).ToList();
+        }, lanes: 1, maxBatch: 128, NullLogger.Instance);
+
+        var first = Submit(committer, "first");
+        await started.Task;
+        Task<RequestOutcome>[] outcomes = [Submit(committer, "a"), Submit(committer, "poison"), Submit(committer, "b")];
+        release.SetResult();
+        await first;
+        await Task.WhenAll(outcomes).ContinueWith(_ => { }, TaskScheduler.Default);
+        return (calls, outcomes);
     }
 
     private static Task<RequestOutcome> Submit(GroupCommitter committer, string account) =>

@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Engine;
 
@@ -15,8 +17,10 @@ namespace Tally.Ledger.Engine;
 /// lane (a hot account's charges coalesce into one row update per batch, and never wait on each
 /// other's row locks across lanes); an account with nothing pending goes to the least-loaded lane,
 /// so different accounts commit in parallel and no lane idles while another has a queue.
-/// A batch that throws (a store failure or a bug) is retried one request at a time, so a poison
-/// request fails alone.
+/// A batch that failed for sure (a bug, a constraint: the store rolled it back) is run again one
+/// request at a time, so a poison request fails alone. A batch the database could not take
+/// (<see cref="StoreUnavailableException"/>) fails every caller at once, and one whose commit is
+/// in doubt (<see cref="CommitOutcomeUnknownException"/>) is never run again: it may have committed.
 /// </remarks>
 internal sealed class GroupCommitter : IAsyncDisposable
 {
@@ -24,9 +28,9 @@ internal sealed class GroupCommitter : IAsyncDisposable
     private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
     private readonly Lock _routing = new();
 
-    public GroupCommitter(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int lanes, int maxBatch)
+    public GroupCommitter(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int lanes, int maxBatch, ILogger logger)
     {
-        _lanes = Enumerable.Range(0, lanes).Select(_ => new Lane(commit, maxBatch)).ToArray();
+        _lanes = Enumerable.Range(0, lanes).Select(_ => new Lane(commit, maxBatch, logger)).ToArray();
     }
 
     /// <param name="request">The request.</param>
@@ -116,15 +120,17 @@ internal sealed class GroupCommitter : IAsyncDisposable
 
         private readonly Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> _commit;
         private readonly int _maxBatch;
+        private readonly ILogger _logger;
 
         /// <summary>Requests routed here and not yet answered (guarded by the committer's routing lock).</summary>
         public int Pending { get; set; }
         private readonly Task _loop;
 
-        public Lane(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int maxBatch)
+        public Lane(Func<IReadOnlyList<LedgerRequest>, CancellationToken, Task<IReadOnlyList<RequestOutcome>>> commit, int maxBatch, ILogger logger)
         {
             _commit = commit;
             _maxBatch = maxBatch;
+            _logger = logger;
             _loop = Task.Run(RunAsync);
         }
 
@@ -188,8 +194,21 @@ internal sealed class GroupCommitter : IAsyncDisposable
                     batch[i].Completion.TrySetResult(outcomes[i]);
                 }
             }
-            catch (Exception) when (batch.Count > 1)
+            catch (StoreUnavailableException e)
             {
+                // The store has already run again whatever certainly did not commit; an in-doubt
+                // commit must not run again, and an unreachable database fails every caller alike.
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(e);
+                }
+            }
+            catch (Exception e) when (batch.Count > 1)
+            {
+                // Rolled back for sure (the store's contract for every other exception): find the
+                // request that causes it by running each alone.
+                LedgerMetrics.GroupFallback();
+                StoreLog.GroupFallback(_logger, batch.Count, StoreLog.Describe(e));
                 foreach (var pending in batch)
                 {
                     await CommitAsync([pending]);

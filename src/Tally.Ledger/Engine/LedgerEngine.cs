@@ -22,6 +22,11 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
         var outcome = request.Mode == BatchMode.Atomic && request.Commands.Count > 1
             ? RunAtomic(ctx, request.Commands)
             : RunEach(ctx, request.Commands);
+        if (request.Render is { } render)
+        {
+            outcome = outcome with { Response = render(outcome) };
+        }
+
         return request.Idempotency is null ? outcome : Remember(snapshot, request.Idempotency, outcome);
     }
 
@@ -41,7 +46,7 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
 
     private static RequestOutcome Remember(LedgerSnapshot snapshot, RequestIdempotency idempotency, RequestOutcome outcome)
     {
-        var response = idempotency.Render?.Invoke(outcome);
+        var response = outcome.Response;
         var row = new IdempotencyRow(
             idempotency.Key,
             idempotency.Fingerprint,
@@ -51,7 +56,7 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
             snapshot.Now);
         snapshot.Idempotency[row.Key] = row;
         snapshot.NewIdempotency.Add(row);
-        return outcome with { Response = response };
+        return outcome;
     }
 
     private static RequestOutcome RunEach(CommandContext ctx, IReadOnlyList<LedgerCommand> commands)

@@ -45,6 +45,19 @@ public static class LedgerIds
         return new Guid(bytes, bigEndian: true);
     }
 
+    /// <summary>The smallest id <see cref="New"/> can make at <paramref name="at"/>: ids below it are older.</summary>
+    public static Guid Floor(DateTimeOffset at)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var millis = at.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(millis >> (8 * (5 - i)));
+        }
+
+        return new Guid(bytes, bigEndian: true);
+    }
+
     public static string Entry(Guid id) => EntryPrefix + id.ToString("N");
 
     public static string Hold(Guid id) => HoldPrefix + id.ToString("N");
@@ -71,7 +84,8 @@ public static class AccountIds
 
     public static bool IsValid(string? id)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxLength)
+        // "." and ".." are path segments: a URL naming them can never reach the account.
+        if (string.IsNullOrEmpty(id) || id.Length > MaxLength || id is "." or "..")
         {
             return false;
         }

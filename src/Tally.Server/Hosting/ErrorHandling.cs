@@ -2,14 +2,16 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using Tally.Ledger.Storage;
 using Tally.Server.Http;
 
 namespace Tally.Server.Hosting;
 
 /// <summary>
 /// The last line: exceptions become problem documents. Bad HTTP framing is the client's (4xx); a
-/// database that cannot be reached is 503 unavailable with Retry-After; anything else is a bug,
-/// logged once with its trace id, and answers 500 without internals.
+/// database that cannot be reached is 503 unavailable with Retry-After — with
+/// <c>outcomeUnknown: true</c> when a write's commit was cut off and could not be resolved;
+/// anything else is a bug, logged once with its trace id, and answers 500 without internals.
 /// </summary>
 public sealed partial class TallyExceptionHandler(ILogger<TallyExceptionHandler> logger) : IExceptionHandler
 {
@@ -27,6 +29,9 @@ public sealed partial class TallyExceptionHandler(ILogger<TallyExceptionHandler>
                 (StatusCodes.Status413PayloadTooLarge, "payload_too_large", "the body is too large"),
             BadHttpRequestException bad => (bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : 400, "malformed_request", bad.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "canceled", "the client went away"),
+            CommitOutcomeUnknownException => (StatusCodes.Status503ServiceUnavailable, "unavailable",
+                "the connection to the database failed while this write was committing, so it may or may not have taken effect; a retry with the same Idempotency-Key is safe (it returns the first outcome if there was one)"),
+            StoreUnavailableException => (StatusCodes.Status503ServiceUnavailable, "unavailable", "the database is unavailable and nothing was written; retry later"),
             _ when IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "unavailable", "the database is unreachable; retry later"),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "an unexpected error; it has been logged with this trace id"),
         };
@@ -46,7 +51,10 @@ public sealed partial class TallyExceptionHandler(ILogger<TallyExceptionHandler>
             return true;
         }
 
-        await Problems.Result(httpContext, status, code, detail).ExecuteAsync(httpContext);
+        var extensions = status == StatusCodes.Status503ServiceUnavailable
+            ? new Dictionary<string, object?> { ["outcomeUnknown"] = exception is CommitOutcomeUnknownException }
+            : null;
+        await Problems.Result(httpContext, status, code, detail, extensions).ExecuteAsync(httpContext);
         return true;
     }
 
@@ -54,7 +62,7 @@ public sealed partial class TallyExceptionHandler(ILogger<TallyExceptionHandler>
     {
         PostgresException => false,
         NpgsqlException => true,
-        SqliteException s => s.SqliteErrorCode is 5 or 6 or 10 or 14,
+        SqliteException s => s.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED or SQLitePCL.raw.SQLITE_IOERR or SQLitePCL.raw.SQLITE_CANTOPEN or SQLitePCL.raw.SQLITE_FULL,
         SocketException or TimeoutException => true,
         _ => e.InnerException is { } inner && IsUnavailable(inner),
     };

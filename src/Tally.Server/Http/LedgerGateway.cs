@@ -11,9 +11,10 @@ public delegate (int Status, object Body) SuccessResponse(Success outcome);
 
 /// <summary>
 /// Runs ledger commands for HTTP: attributes them to the credential, honours Idempotency-Key
-/// through the ledger itself (the response is rendered inside the same transaction as the effect
-/// and stored with the key, so a replay returns the original bytes), and maps refusals to
-/// problem documents.
+/// through the ledger itself, and maps refusals to problem documents. The response is rendered
+/// inside the same transaction as the effect — a response that cannot be rendered rolls the write
+/// back, so a committed change is always answered — and with a key it is stored with the key, so
+/// a replay returns the original bytes.
 /// </summary>
 public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics)
 {
@@ -39,11 +40,10 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics)
             idempotency = RequestIdempotency.For(IdempotencyKeys.Scoped(http, actor, clientKey), commands, mode) with
             {
                 ClientKey = clientKey,
-                Render = render,
             };
         }
 
-        var outcome = await ledger.ExecuteAsync(new LedgerRequest(commands, mode, idempotency, actor), ct);
+        var outcome = await ledger.ExecuteAsync(new LedgerRequest(commands, mode, idempotency, actor) { Render = render }, ct);
         metrics.Record(commands, outcome);
         var response = outcome.Response ?? render(outcome);
         return new BytesResult(response.Status, response.Body, response.Status >= 400 ? Problems.ContentType : "application/json; charset=utf-8", outcome.Replayed);

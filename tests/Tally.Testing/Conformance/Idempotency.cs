@@ -4,6 +4,7 @@ using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
 using Xunit;
 
 namespace Tally.Testing.Conformance;
@@ -69,17 +70,34 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var id = await t.NewAccountAsync(10);
         var charge = new Charge(id, Price.Of(new Credits(1)));
         var calls = 0;
-        var idempotency = RequestIdempotency.For(Guid.NewGuid().ToString(), [charge]) with
+        var idempotency = RequestIdempotency.For(Guid.NewGuid().ToString(), [charge]);
+        var request = LedgerRequest.Of(charge, idempotency) with
         {
             Render = outcome => new StoredResponse(201, Encoding.UTF8.GetBytes($"call {++calls}")),
         };
 
-        var first = await t.Ledger.ExecuteAsync(LedgerRequest.Of(charge, idempotency));
-        var second = await t.Ledger.ExecuteAsync(LedgerRequest.Of(charge, idempotency));
+        var first = await t.Ledger.ExecuteAsync(request);
+        var second = await t.Ledger.ExecuteAsync(request);
 
         first.Response.ShouldNotBeNull().Body.ShouldBe(Encoding.UTF8.GetBytes("call 1"));
         second.Response.ShouldNotBeNull().Status.ShouldBe(201);
         second.Response.Body.ShouldBe(Encoding.UTF8.GetBytes("call 1"));
+    }
+
+    [Fact]
+    public async Task A_response_that_cannot_be_rendered_rolls_its_write_back()
+    {
+        var t = NewLedger();
+        var id = await t.NewAccountAsync(10);
+        var request = LedgerRequest.Of(new Charge(id, Price.Of(new Credits(4)))) with
+        {
+            Render = _ => throw new InvalidOperationException("cannot render"),
+        };
+
+        await Should.ThrowAsync<InvalidOperationException>(() => t.Ledger.ExecuteAsync(request));
+
+        (await t.TotalAsync(id)).ShouldBe(10);
+        (await t.Ledger.GetEntriesAsync(new EntryQuery(id, 10))).ShouldNotBeNull().Entries.Count.ShouldBe(1);
     }
 
     [Fact]
