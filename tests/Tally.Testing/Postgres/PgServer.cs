@@ -11,7 +11,7 @@ namespace Tally.Testing.Postgres;
 /// temp directory on a free loopback port and removes when it exits. As root the cluster runs as
 /// the <c>postgres</c> user (PostgreSQL refuses to run as root). Each fixture gets its own database.
 /// </summary>
-public sealed class PgServer
+public sealed class PgServer : IAsyncDisposable
 {
     private const string DefaultBin = "/usr/lib/postgresql/15/bin";
     private const string Prefix = "tally-test-pg-";
@@ -20,10 +20,13 @@ public sealed class PgServer
     private readonly string? _root;
     private int _databases;
 
-    private PgServer(string adminConnectionString, string? root)
+    private readonly string _options = "";
+
+    private PgServer(string adminConnectionString, string? root, string options = "")
     {
         AdminConnectionString = adminConnectionString;
         _root = root;
+        _options = options;
     }
 
     /// <summary>A connection string to the server's maintenance database.</summary>
@@ -53,14 +56,30 @@ public sealed class PgServer
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, Pooling = true, MaxPoolSize = 80 }.ConnectionString;
     }
 
-    private static async Task<PgServer> StartAsync(bool durable)
+    /// <summary>
+    /// A cluster of the caller's own (never <c>TALLY_TEST_PG</c>), for tests that stop or restart
+    /// the server: fsync off for speed, but every commit written to the operating system before it
+    /// is acknowledged (<c>synchronous_commit=on</c>), so a crash of PostgreSQL alone loses nothing
+    /// acknowledged. Dispose to remove it.
+    /// </summary>
+    public static Task<PgServer> StartPrivateAsync() =>
+        StartClusterAsync("-c fsync=off -c full_page_writes=off -c synchronous_commit=on", durable: false);
+
+    private static Task<PgServer> StartAsync(bool durable)
     {
         if (Environment.GetEnvironmentVariable("TALLY_TEST_PG") is { Length: > 0 } given)
         {
-            return new PgServer(given, null);
+            return Task.FromResult(new PgServer(given, null));
         }
 
-        var bin = Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
+        return StartClusterAsync(
+            durable ? "-c shared_buffers=256MB -c max_wal_size=8GB -c min_wal_size=2GB -c checkpoint_timeout=30min" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            durable);
+    }
+
+    private static async Task<PgServer> StartClusterAsync(string settings, bool durable)
+    {
+        var bin = Bin;
         RemoveAbandonedClusters();
         var root = Directory.CreateTempSubdirectory(Prefix).FullName;
         var data = Path.Combine(root, "data");
@@ -72,11 +91,10 @@ public sealed class PgServer
 
         Run($"{bin}/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
         var port = FreePort();
-        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400"
-            + (durable ? " -c shared_buffers=256MB -c max_wal_size=8GB -c min_wal_size=2GB -c checkpoint_timeout=30min" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 {settings}";
         Run($"{bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
-        var server = new PgServer($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Pooling=false", root);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(bin, asRoot);
+        var server = new PgServer($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Pooling=false", root, options);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         if (durable)
         {
             await PrefillWalAsync(server.AdminConnectionString);
@@ -84,6 +102,30 @@ public sealed class PgServer
 
         return server;
     }
+
+    /// <summary>
+    /// Crashes the cluster's server (<c>pg_ctl stop -m immediate</c>: every backend killed, no
+    /// shutdown checkpoint), as a power cut of the database alone would; <see cref="Start"/> brings
+    /// it back (crash recovery runs then).
+    /// </summary>
+    public void Crash() => Run($"{Bin}/pg_ctl", ["-D", DataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], AsRoot);
+
+    /// <summary>Starts the cluster's server again after <see cref="Crash"/>.</summary>
+    public void Start() =>
+        Run($"{Bin}/pg_ctl", ["-D", DataDirectory, "-l", Path.Combine(_root!, "pg.log"), "-w", "-t", "60", "-o", _options, "start"], AsRoot);
+
+    private string DataDirectory => Path.Combine(_root ?? throw new InvalidOperationException("only a cluster this process started can be stopped"), "data");
+
+    /// <summary>Stops the cluster and deletes its files (a cluster of this process's own only).</summary>
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+
+    private static string Bin => Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
+
+    private static bool AsRoot => Environment.UserName == "root";
 
     /// <summary>
     /// Leaves 2 GB of write-ahead log segments ready for reuse, as on a server that has been
@@ -153,16 +195,16 @@ public sealed class PgServer
         }
     }
 
-    private void Stop(string bin, bool asRoot)
+    private void Stop()
     {
-        if (_root is null)
+        if (_root is null || !Directory.Exists(_root))
         {
             return;
         }
 
         try
         {
-            Run($"{bin}/pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], asRoot);
+            Run($"{Bin}/pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"], AsRoot);
         }
         catch (InvalidOperationException)
         {
