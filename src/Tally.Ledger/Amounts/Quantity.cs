@@ -9,12 +9,20 @@ public readonly record struct Micros(long Value)
     public const int Decimals = 6;
     public const long PerUnit = 1_000_000;
 
+    /// <summary>Largest whole value a quantity may have (10^12): far past any real use, well inside 64 bits of millionths.</summary>
+    public const long MaxWhole = 1_000_000_000_000;
+
     public static readonly Micros One = new(PerUnit);
 
     /// <summary>Exact conversion; false when <paramref name="value"/> has more than six decimals or overflows.</summary>
     public static bool TryFrom(decimal value, out Micros micros)
     {
         micros = default;
+        if (Math.Abs(value) > (decimal)long.MaxValue / PerUnit)
+        {
+            return false;
+        }
+
         var scaled = value * PerUnit;
         if (scaled != decimal.Truncate(scaled) || scaled > long.MaxValue || scaled < long.MinValue)
         {

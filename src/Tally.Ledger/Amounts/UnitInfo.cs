@@ -18,6 +18,12 @@ public sealed record UnitInfo(string Key, int Precision)
     public bool TryToMinor(decimal value, out Credits credits)
     {
         credits = Credits.Zero;
+        // Refuse what 64 bits of minor units cannot hold before scaling, which would overflow decimal itself.
+        if (Math.Abs(value) > (decimal)long.MaxValue / Scale)
+        {
+            return false;
+        }
+
         var scaled = value * Scale;
         if (scaled != decimal.Truncate(scaled))
         {

@@ -82,7 +82,7 @@ internal static class CreditOps
             return new InvalidState("the charge has been reversed in full already");
         }
 
-        if (Rules.Whole(unit, cmd.Amount, left, out var amount) is { } invalid)
+        if (Rules.Whole(ctx, unit, cmd.Amount, left, out var amount) is { } invalid)
         {
             return invalid;
         }

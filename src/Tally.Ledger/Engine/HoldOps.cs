@@ -62,7 +62,7 @@ internal static class HoldOps
         }
 
         var unit = ctx.Unit(hold.Unit);
-        if (Rules.Whole(unit, cmd.Amount, hold.Amount, out var amount) is { } invalid)
+        if (Rules.Whole(ctx, unit, cmd.Amount, hold.Amount, out var amount) is { } invalid)
         {
             return invalid;
         }

@@ -19,7 +19,7 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
         }
 
         var ctx = new CommandContext(snapshot, options, units, request.Actor, request.Idempotency?.ClientKey ?? request.Idempotency?.Key);
-        var outcome = request.Mode == BatchMode.Atomic && request.Commands.Count > 1
+        var outcome = request.Mode == BatchMode.Atomic
             ? RunAtomic(ctx, request.Commands)
             : RunEach(ctx, request.Commands);
         if (request.Render is { } render)
@@ -72,6 +72,13 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
 
     private static RequestOutcome RunAtomic(CommandContext ctx, IReadOnlyList<LedgerCommand> commands)
     {
+        if (commands.Count == 1)
+        {
+            // A refused command changes nothing of its own, so one command needs no checkpoint.
+            var only = Dispatch(ctx, commands[0]);
+            return new RequestOutcome([only], only.Succeeded ? null : 0);
+        }
+
         var checkpoint = ctx.Snapshot.Checkpoint();
         var results = new List<LedgerOutcome>(commands.Count);
         for (var i = 0; i < commands.Count; i++)

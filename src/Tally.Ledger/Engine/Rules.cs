@@ -38,12 +38,17 @@ internal static class Rules
     /// A whole-unit amount converted exactly to minor units of <paramref name="unit"/>, positive;
     /// <paramref name="fallback"/> when none was given.
     /// </summary>
-    public static Invalid? Whole(UnitInfo unit, decimal? value, Credits fallback, out Credits amount)
+    public static Invalid? Whole(CommandContext ctx, UnitInfo unit, decimal? value, Credits fallback, out Credits amount)
     {
         amount = fallback;
         if (value is not { } whole)
         {
             return null;
+        }
+
+        if (Math.Abs(whole) > ctx.Options.MaxPerOperation)
+        {
+            return new Invalid("amount", $"must not exceed the maximum per operation ({ctx.Options.MaxPerOperation})");
         }
 
         if (!unit.TryToMinor(whole, out amount))
@@ -55,12 +60,36 @@ internal static class Rules
     }
 
     public static Invalid? Text(string? value, string field, int max = MaxTextLength) =>
-        value is not null && value.Length > max ? new Invalid(field, $"must be at most {max} characters") : null;
+        TextRule.Problem(value, max) is { } problem ? new Invalid(field, problem) : null;
 
-    public static Invalid? Metadata(string? json) =>
-        json is not null && System.Text.Encoding.UTF8.GetByteCount(json) > MaxMetadataBytes
-            ? new Invalid("metadata", "must be a JSON object of at most 8 KiB")
-            : null;
+    /// <summary>Deepest nesting of a metadata object: whatever is stored can be rendered inside any response.</summary>
+    public const int MaxMetadataDepth = 32;
+
+    /// <summary>A JSON object of at most 8 KiB and <see cref="MaxMetadataDepth"/> levels.</summary>
+    public static Invalid? Metadata(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxMetadataBytes)
+        {
+            return new Invalid("metadata", "must be a JSON object of at most 8 KiB");
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = MaxMetadataDepth });
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? null
+                : new Invalid("metadata", "must be a JSON object");
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return new Invalid("metadata", $"must be a JSON object nested at most {MaxMetadataDepth} levels deep");
+        }
+    }
 
     public static Invalid? Features(IReadOnlyList<string>? features)
     {
@@ -94,6 +123,39 @@ internal static class Rules
             if (check is not null)
             {
                 return check;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// Free text the ledger stores and shows (descriptions, reasons, references, names): at most a
+/// length, and no control characters — a newline or a terminal escape in a name is never data.
+/// </summary>
+public static class TextRule
+{
+    public const int MaxLength = Rules.MaxTextLength;
+
+    /// <summary>Null when <paramref name="value"/> is acceptable (null is), else what is wrong with it.</summary>
+    public static string? Problem(string? value, int max = MaxLength)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > max)
+        {
+            return $"must be at most {max} characters";
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return "must not contain control characters";
             }
         }
 

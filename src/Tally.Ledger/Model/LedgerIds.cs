@@ -10,6 +10,8 @@ public static class LedgerIds
     public const string HoldPrefix = "hold_";
     public const string LotPrefix = "lot_";
 
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     // The newest (unix ms << 12 | sequence) handed out, so ids made in the same millisecond —
     // every row of one group-committed batch shares its `now` — still sort in creation order.
     private static long s_last;
@@ -68,11 +70,13 @@ public static class LedgerIds
 
     public static bool TryParseHold(string? text, out Guid id) => TryParse(text, HoldPrefix, out id);
 
+    /// <summary>Only the spelling ids are given out in (lowercase hex), so one id has one spelling.</summary>
     private static bool TryParse(string? text, string prefix, out Guid id)
     {
         id = Guid.Empty;
         return text is not null
             && text.StartsWith(prefix, StringComparison.Ordinal)
+            && text.AsSpan(prefix.Length).IndexOfAnyExcept(LowerHex) < 0
             && Guid.TryParseExact(text.AsSpan(prefix.Length), "N", out id);
     }
 }

@@ -6,7 +6,7 @@ namespace Tally.Server.Auth;
 /// What an endpoint requires: a scope, and whether a client token for the account in the route
 /// (<c>{externalId}</c>) may call it. Checked by <see cref="AccessFilter"/>.
 /// </summary>
-public sealed record AccessRequirement(string Scope, bool ClientTokens);
+public sealed record AccessRequirement(string? Scope, bool ClientTokens);
 
 /// <summary>Declares endpoints' access requirements.</summary>
 public static class AccessExtensions
@@ -14,6 +14,11 @@ public static class AccessExtensions
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope, bool clientTokens = false)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AccessRequirement(scope, clientTokens));
+
+    /// <summary>An API key of any scope (the handler checks what it needs, e.g. per batch operation); no client tokens.</summary>
+    public static TBuilder RequireCredential<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AccessRequirement(null, false));
 }
 
 /// <summary>
@@ -50,7 +55,7 @@ public sealed class AccessFilter : IEndpointFilter
                 return Results.Empty;
             }
         }
-        else if (!TallyClaims.HasScope(user, requirement.Scope))
+        else if (requirement.Scope is { } scope && !TallyClaims.HasScope(user, scope))
         {
             await http.ForbidAsync(TallyAuthenticationHandler.SchemeName);
             return Results.Empty;

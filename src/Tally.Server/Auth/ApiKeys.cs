@@ -56,20 +56,22 @@ public static class ApiKeys
         return true;
     }
 
-    public static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 
+    /// <summary>
+    /// The bytes of canonical unpadded base64url text; null for anything else — including other
+    /// spellings of the same bytes (padding, non-zero trailing bits), so a credential has exactly
+    /// one accepted form.
+    /// </summary>
     public static byte[]? FromBase64Url(string text)
     {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        padded += new string('=', (4 - (padded.Length % 4)) % 4);
-        try
-        {
-            return Convert.FromBase64String(padded);
-        }
-        catch (FormatException)
+        ArgumentNullException.ThrowIfNull(text);
+        if (!System.Buffers.Text.Base64Url.IsValid(text))
         {
             return null;
         }
+
+        var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
+        return Base64Url(bytes) == text ? bytes : null;
     }
 }

@@ -66,7 +66,8 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
             return null;
         }
 
-        var expected = ApiKeys.FromBase64Url(Sign(key, parts[0]))!;
+        // Both parts decoded only from their canonical spelling (FromBase64Url), so one token has one form.
+        var expected = HMACSHA256.HashData(key.Secret, Encoding.ASCII.GetBytes(Prefix + parts[0]));
         return CryptographicOperations.FixedTimeEquals(signature, expected) ? payload.A : null;
     }
 

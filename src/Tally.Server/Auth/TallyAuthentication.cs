@@ -48,6 +48,11 @@ public sealed class TallyAuthenticationHandler(
         var credential = BearerToken();
         if (credential is null)
         {
+            return Fail("send the credential as Authorization: Bearer <API key or client token>");
+        }
+
+        if (credential.Length == 0)
+        {
             return AuthenticateResult.NoResult();
         }
 
@@ -93,21 +98,30 @@ public sealed class TallyAuthenticationHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Write(StatusCodes.Status403Forbidden, "forbidden", "the credential may not do this");
 
+    /// <summary>
+    /// The credential of <c>Authorization: Bearer …</c> — the scheme in any case, then one or
+    /// more spaces — or of <c>?access_token=</c> where allowed. Empty when none is sent; null when
+    /// the header uses another scheme or no token (refused, never guessed at).
+    /// </summary>
     private string? BearerToken()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (header.Length == 0)
         {
-            return header["Bearer ".Length..].Trim();
+            return Context.GetEndpoint()?.Metadata.GetMetadata<AllowsAccessTokenQuery>() is not null
+                && Request.Query["access_token"].ToString() is { Length: > 0 } token
+                ? token
+                : "";
         }
 
-        if (header.Length == 0 && Context.GetEndpoint()?.Metadata.GetMetadata<AllowsAccessTokenQuery>() is not null
-            && Request.Query["access_token"].ToString() is { Length: > 0 } token)
+        const string Scheme = "Bearer";
+        if (header.Length > Scheme.Length && header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) && header[Scheme.Length] == ' ')
         {
-            return token;
+            var credential = header[Scheme.Length..].Trim(' ');
+            return credential.Length > 0 && !credential.Contains(' ', StringComparison.Ordinal) ? credential : null;
         }
 
-        return header.Length > 0 ? header : null;
+        return null;
     }
 
     private AuthenticateResult Fail(string reason)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
+using Tally.Ledger.Commands;
 using Tally.Server.Auth;
 using Tally.Server.Http;
 
@@ -8,20 +8,19 @@ namespace Tally.Server.Hosting;
 
 /// <summary>
 /// ASP.NET Core rate limiting, off unless configured: requests per API key
-/// (<c>TALLY_RATE_LIMIT_REQUESTS</c> per <c>TALLY_RATE_LIMIT_WINDOW</c> ms) and deductions — charges
-/// and holds — per account (<c>CREDIT_RATE_LIMIT_MAX_DEDUCTIONS</c> per <c>CREDIT_RATE_LIMIT_WINDOW</c>
-/// ms). Limits are per instance. Refusals answer 429 rate_limited with Retry-After.
+/// (<c>TALLY_RATE_LIMIT_REQUESTS</c> per <c>TALLY_RATE_LIMIT_WINDOW</c> ms) as the global limiter,
+/// and deductions per account (<see cref="DeductionLimits"/>). Limits are per instance. Refusals
+/// answer 429 rate_limited with Retry-After.
 /// </summary>
 public static class RateLimits
 {
-    public const string Deductions = "deductions";
-
     public static IServiceCollection AddTallyRateLimits(this IServiceCollection services, TallySettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton<DeductionLimits>();
         return services.AddRateLimiter(options =>
         {
-            options.OnRejected = RejectAsync;
+            options.OnRejected = (context, _) => new ValueTask(Refusal(context.HttpContext, context.Lease).ExecuteAsync(context.HttpContext));
             if (settings.KeyRateLimit is { } perKey)
             {
                 options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
@@ -29,15 +28,10 @@ public static class RateLimits
                         ? RateLimitPartition.GetFixedWindowLimiter(credential, _ => Window(perKey, settings.KeyRateWindow))
                         : RateLimitPartition.GetNoLimiter(""));
             }
-
-            options.AddPolicy(Deductions, http =>
-                settings.MaxDeductions is { } max && http.GetRouteValue("externalId") is string account
-                    ? RateLimitPartition.GetFixedWindowLimiter(account, _ => Window(max, settings.DeductionWindow))
-                    : RateLimitPartition.GetNoLimiter(""));
         });
     }
 
-    private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
+    internal static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
     {
         PermitLimit = permits,
         Window = window,
@@ -45,14 +39,76 @@ public static class RateLimits
         AutoReplenishment = true,
     };
 
-    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
+    /// <summary>The 429 answer for a refused lease, with Retry-After (seconds) set on the response.</summary>
+    public static BytesResult Refusal(HttpContext http, RateLimitLease lease)
     {
-        var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(lease);
+        var seconds = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
             : 1;
-        var http = context.HttpContext;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await Problems.Result(http, StatusCodes.Status429TooManyRequests, "rate_limited", $"too many requests; retry in {seconds} s",
-            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(http);
+        return Problems.Result(http, StatusCodes.Status429TooManyRequests, "rate_limited", $"too many requests; retry in {seconds} s",
+            new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
     }
+}
+
+/// <summary>
+/// The per-account deduction limit (<c>CREDIT_RATE_LIMIT_MAX_DEDUCTIONS</c> per
+/// <c>CREDIT_RATE_LIMIT_WINDOW</c> ms). Every deduction counts wherever it comes from: charges and
+/// holds, each one of a batch, transfers (for the account paying) and negative adjustments. It is
+/// applied to the commands themselves, so no endpoint can forget it.
+/// </summary>
+public sealed class DeductionLimits(TallySettings settings) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string>? _limiter = settings.MaxDeductions is { } max
+        ? PartitionedRateLimiter.Create<string, string>(account => RateLimitPartition.GetFixedWindowLimiter(account, _ => RateLimits.Window(max, settings.DeductionWindow)))
+        : null;
+
+    /// <summary>
+    /// Takes a permit per deduction in <paramref name="commands"/> from each account's window;
+    /// null when all were granted, else the refused lease (the request must then do nothing).
+    /// </summary>
+    public RateLimitLease? TryAcquire(IReadOnlyList<LedgerCommand> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        if (_limiter is null)
+        {
+            return null;
+        }
+
+        foreach (var (account, count) in Deductions(commands).CountBy(a => a, StringComparer.Ordinal))
+        {
+            var lease = _limiter.AttemptAcquire(account, count);
+            if (!lease.IsAcquired)
+            {
+                return lease;
+            }
+
+            lease.Dispose();
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string> Deductions(IReadOnlyList<LedgerCommand> commands)
+    {
+        foreach (var command in commands)
+        {
+            var account = command switch
+            {
+                Charge c => c.Account,
+                Reserve r => r.Account,
+                Transfer t => t.From,
+                Adjust { Amount.IsNegative: true } a => a.Account,
+                _ => null,
+            };
+            if (account is not null)
+            {
+                yield return account;
+            }
+        }
+    }
+
+    public void Dispose() => _limiter?.Dispose();
 }

@@ -23,11 +23,11 @@ public static class TallyEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(context => StatusProblems.WriteAsync(context.HttpContext));
         app.UseHttpMetrics();
         app.UseAuthentication();
         var settings = app.Services.GetRequiredService<TallySettings>();
-        if (settings.KeyRateLimit is not null || settings.MaxDeductions is not null)
+        if (settings.KeyRateLimit is not null)
         {
             app.UseRateLimiter();
         }

@@ -55,12 +55,7 @@ public static class TallyServices
             context.ProblemDetails.Extensions.TryAdd("traceId", Problems.TraceId(context.HttpContext));
         });
         services.AddExceptionHandler<TallyExceptionHandler>();
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Tally API";
-            document.Info.Description = "Self-hosted credits: accounts, grants, charges, holds, history. Errors are RFC 7807 problem documents with a stable `code`. See API.md.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(options => options.AddDocumentTransformer<TallyOpenApi>());
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         // Traces cost a little on every request, so they are recorded only when they go somewhere.
         if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

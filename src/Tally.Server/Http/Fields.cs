@@ -1,5 +1,6 @@
 using Tally.Ledger;
 using Tally.Ledger.Amounts;
+using Tally.Ledger.Engine;
 
 namespace Tally.Server.Http;
 
@@ -13,6 +14,9 @@ public sealed class Fields(CreditLedger ledger)
     public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
 
     public bool Ok => Errors.Count == 0;
+
+    /// <summary>CREDIT_MAX_PER_OPERATION, in whole units.</summary>
+    public long MaxPerOperation => ledger.Options.MaxPerOperation;
 
     public void Add(string field, string message) => Errors.TryAdd(field, [message]);
 
@@ -48,6 +52,12 @@ public sealed class Fields(CreditLedger ledger)
             return null;
         }
 
+        if (Math.Abs(amount) > ledger.Options.MaxPerOperation)
+        {
+            Add(field, $"must not exceed the maximum per operation ({ledger.Options.MaxPerOperation})");
+            return null;
+        }
+
         if (!unit.TryToMinor(amount, out var minor))
         {
             Add(field, unit.Precision == 0
@@ -80,26 +90,32 @@ public sealed class Fields(CreditLedger ledger)
             return null;
         }
 
+        if (quantity <= 0)
+        {
+            Add(field, "must be greater than zero");
+            return null;
+        }
+
+        if (quantity > Micros.MaxWhole)
+        {
+            Add(field, $"must be at most {Micros.MaxWhole}");
+            return null;
+        }
+
         if (!Micros.TryFrom(quantity, out var micros))
         {
             Add(field, "must have at most 6 decimal places");
             return null;
         }
 
-        if (micros.Value <= 0)
-        {
-            Add(field, "must be greater than zero");
-            return null;
-        }
-
         return micros;
     }
 
-    public string? Text(string? value, string field, int max = 1000)
+    public string? Text(string? value, string field, int max = TextRule.MaxLength)
     {
-        if (value is not null && value.Length > max)
+        if (TextRule.Problem(value, max) is { } problem)
         {
-            Add(field, $"must be at most {max} characters");
+            Add(field, problem);
         }
 
         return value;

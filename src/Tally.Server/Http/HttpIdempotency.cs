@@ -38,7 +38,7 @@ public sealed class HttpIdempotency(IAccessStore store, TimeProvider time)
         }
 
         var key = IdempotencyKeys.Scoped(http, TallyClaims.CredentialOf(http.User) ?? Actors.System, clientKey);
-        var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes($"{http.Request.Method} {http.Request.Path}\n").Concat(body).ToArray());
+        var fingerprint = SHA256.HashData(Encoding.UTF8.GetBytes($"{IdempotencyKeys.Route(http)}\n").Concat(body).ToArray());
         var claim = await store.ClaimIdempotencyAsync(key, fingerprint, time.GetUtcNow(), http.RequestAborted);
         switch (claim)
         {
@@ -63,7 +63,7 @@ public sealed class HttpIdempotency(IAccessStore store, TimeProvider time)
             throw;
         }
 
-        await store.CompleteIdempotencyAsync(key, result.Status, result.Body, CancellationToken.None);
+        await store.CompleteIdempotencyAsync(key, result.Status, result.ReplayBody ?? result.Body, CancellationToken.None);
         return result;
     }
 }

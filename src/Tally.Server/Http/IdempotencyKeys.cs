@@ -3,7 +3,8 @@ namespace Tally.Server.Http;
 
 /// <summary>
 /// The <c>Idempotency-Key</c> header: 1–255 printable ASCII characters. Keys are scoped to the
-/// credential, the method and the path, so two API keys (or two routes) never share one.
+/// credential and the matched route with its values, so two API keys (or two routes, or two
+/// accounts) never share one.
 /// </summary>
 public static class IdempotencyKeys
 {
@@ -26,7 +27,24 @@ public static class IdempotencyKeys
         return (key, null);
     }
 
-    /// <summary>The stored key: credential, method, path and the client's key.</summary>
+    /// <summary>The stored key: credential, route and the client's key.</summary>
     public static string Scoped(HttpContext http, string credential, string clientKey) =>
-        $"{credential}|{http.Request.Method} {http.Request.Path}|{clientKey}";
+        $"{credential}|{Route(http)}|{clientKey}";
+
+    /// <summary>
+    /// The request's method and matched route with its values — not the raw path, so every
+    /// spelling routing treats as one route (case, a trailing slash) is one scope.
+    /// </summary>
+    public static string Route(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var method = HttpMethods.GetCanonicalizedValue(http.Request.Method);
+        if (http.GetEndpoint() is not RouteEndpoint endpoint)
+        {
+            return $"{method} {http.Request.Path}";
+        }
+
+        var values = endpoint.RoutePattern.Parameters.Select(p => $"{p.Name}={http.GetRouteValue(p.Name)}");
+        return $"{method} {endpoint.RoutePattern.RawText}?{string.Join('&', values)}";
+    }
 }

@@ -9,15 +9,12 @@ namespace Tally.Server.Http;
 public sealed record JsonBody<T>(T Value, IReadOnlySet<string> Present, byte[] Raw);
 
 /// <summary>
-/// Reads mutation bodies strictly, in this order: media type (415), size (413), JSON syntax and
-/// unknown properties (400 malformed_request), then property types (400 validation_failed naming
-/// the field). Either a body or the problem answer, never an exception for bad input.
+/// Reads mutation bodies strictly, in this order: media type (415), size (413), JSON syntax,
+/// encoding, duplicate members, depth (<see cref="StrictJson"/>) and unknown properties (400
+/// malformed_request), then property types (400 validation_failed naming the field). Either a body or the problem answer, never an exception for bad input.
 /// </summary>
 public static class JsonBodyReader
 {
-    /// <summary>The limit an endpoint sets on its body (metadata); absent means the server default.</summary>
-    public sealed record Limit(long Bytes);
-
     public static async Task<(JsonBody<T>? Body, IResult? Problem)> ReadAsync<T>(HttpContext http, long limitBytes, bool allowEmpty, CancellationToken ct)
     {
         var raw = await ReadBytesAsync(http, limitBytes, ct);
@@ -50,11 +47,16 @@ public static class JsonBodyReader
     public static (JsonBody<T>? Body, IResult? Problem) Parse<T>(HttpContext http, byte[] bytes)
     {
         var traceId = Problems.TraceId(http);
+        if (StrictJson.Check(bytes) is { } malformed)
+        {
+            return (null, Problems.Result(Problems.Malformed(traceId, malformed)));
+        }
+
         var info = (JsonTypeInfo<T>)TallyJson.Options.GetTypeInfo(typeof(T));
         var present = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 32 });
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = StrictJson.MaxDepth });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 return (null, Problems.Result(Problems.Malformed(traceId, "the body must be a JSON object")));
@@ -94,15 +96,20 @@ public static class JsonBodyReader
     }
 
     /// <summary>Binds one JSON object (a body, or an operation inside a batch) to <typeparamref name="T"/>.</summary>
-    public static (T? Value, IReadOnlySet<string>? Present, IResult? Problem) Bind<T>(JsonElement element, string traceId, string fieldPrefix)
+    /// <param name="element">The object.</param>
+    /// <param name="traceId">For problem documents.</param>
+    /// <param name="fieldPrefix">Prefixed to field names in errors (<c>operations[3].</c>).</param>
+    /// <param name="extra">Members allowed beside <typeparamref name="T"/>'s, read by the caller (a batch operation's <c>op</c>).</param>
+    public static (T? Value, IReadOnlySet<string>? Present, IResult? Problem) Bind<T>(JsonElement element, string traceId, string fieldPrefix, IReadOnlyCollection<string> extra)
     {
+        ArgumentNullException.ThrowIfNull(extra);
         if (element.ValueKind != JsonValueKind.Object)
         {
             return (default, null, Problems.Result(Problems.Malformed(traceId, $"{Where(fieldPrefix)}must be a JSON object")));
         }
 
         var info = (JsonTypeInfo<T>)TallyJson.Options.GetTypeInfo(typeof(T));
-        var known = info.Properties.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var known = info.Properties.Select(p => p.Name).Concat(extra).ToHashSet(StringComparer.Ordinal);
         var present = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {

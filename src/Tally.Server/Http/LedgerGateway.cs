@@ -16,7 +16,7 @@ public delegate (int Status, object Body) SuccessResponse(Success outcome);
 /// back, so a committed change is always answered — and with a key it is stored with the key, so
 /// a replay returns the original bytes.
 /// </summary>
-public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics)
+public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics, Hosting.DeductionLimits limits)
 {
     public CreditLedger Ledger => ledger;
 
@@ -31,6 +31,14 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics)
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (limits.TryAcquire(commands) is { } refused)
+        {
+            using (refused)
+            {
+                return Hosting.RateLimits.Refusal(http, refused);
+            }
         }
 
         var actor = TallyClaims.CredentialOf(http.User) ?? Actors.System;

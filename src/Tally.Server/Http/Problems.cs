@@ -100,20 +100,47 @@ public sealed class BytesResult(int status, byte[] body, string contentType, boo
 
     public byte[] Body { get; } = body;
 
+    /// <summary>
+    /// What an idempotent replay of this answer sends, when it differs from <see cref="Body"/>: an
+    /// answer carrying a secret (a new API key, a client token) is stored with the secret null,
+    /// so no secret is ever kept in clear.
+    /// </summary>
+    public byte[]? ReplayBody { get; init; }
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         httpContext.Response.StatusCode = Status;
-        httpContext.Response.ContentType = contentType;
         if (replayed)
         {
             httpContext.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
+        // 204 and 304 carry no body, not even an empty one with a type and a length.
+        if (Status is StatusCodes.Status204NoContent or StatusCodes.Status304NotModified)
+        {
+            return;
+        }
+
+        httpContext.Response.ContentType = contentType;
         httpContext.Response.ContentLength = Body.Length;
         await httpContext.Response.Body.WriteAsync(Body);
     }
 
     public static BytesResult Json(int status, object body, bool replayed = false) =>
         new(status, JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), TallyJson.Options), "application/json; charset=utf-8", replayed);
+
+    /// <summary>An answer carrying a secret: sent as <paramref name="body"/>, replayed as <paramref name="redacted"/> (the secret null).</summary>
+    public static BytesResult JsonWithSecret(int status, object body, object redacted)
+    {
+        ArgumentNullException.ThrowIfNull(redacted);
+        var json = Json(status, body);
+        return new BytesResult(status, json.Body, "application/json; charset=utf-8")
+        {
+            ReplayBody = JsonSerializer.SerializeToUtf8Bytes(redacted, redacted.GetType(), TallyJson.Options),
+        };
+    }
+
+    /// <summary>204 No Content.</summary>
+    public static BytesResult NoContent() => new(StatusCodes.Status204NoContent, [], "");
 }

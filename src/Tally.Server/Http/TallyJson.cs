@@ -21,7 +21,9 @@ public static class TallyJson
             DictionaryKeyPolicy = JsonNamingPolicy.CamelCase,
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-            MaxDepth = 32,
+            // Bodies are refused past 32 levels (StrictJson); what they stored (metadata) is then
+            // written inside responses a few levels down, so writing allows twice that.
+            MaxDepth = 2 * StrictJson.MaxDepth,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new ExactDecimalConverter());

@@ -15,7 +15,8 @@ public sealed record ApiKeyDto(string Id, string Name, string Prefix, IReadOnlyL
 }
 
 /// <summary>The answer to creating a key: the only time its secret is shown.</summary>
-public sealed record CreatedApiKeyDto(string Id, string Name, IReadOnlyList<string> Scopes, string Secret, DateTimeOffset CreatedAt);
+/// <remarks><c>Secret</c> is null in an idempotent replay: secrets are never stored in clear.</remarks>
+public sealed record CreatedApiKeyDto(string Id, string Name, IReadOnlyList<string> Scopes, string? Secret, DateTimeOffset CreatedAt);
 
 public static class ApiKeyEndpoints
 {
@@ -37,9 +38,13 @@ public static class ApiKeyEndpoints
         {
             var request = body.Value;
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 100)
+            if (string.IsNullOrWhiteSpace(request.Name))
             {
                 errors["name"] = ["must be 1–100 characters"];
+            }
+            else if (Tally.Ledger.Engine.TextRule.Problem(request.Name, 100) is { } problem)
+            {
+                errors["name"] = [problem];
             }
 
             if (request.Scopes is not { Length: > 0 } scopes || scopes.Any(s => s is null || !Auth.Scopes.All.Contains(s)))
@@ -54,7 +59,8 @@ public static class ApiKeyEndpoints
 
             var (secret, record) = Auth.ApiKeys.Create(request.Name!.Trim(), request.Scopes!.Distinct().ToList(), time.GetUtcNow());
             await store.CreateApiKeyAsync(record, ct);
-            return BytesResult.Json(201, new CreatedApiKeyDto(record.Id, record.Name, record.Scopes, secret, record.CreatedAt));
+            var created = new CreatedApiKeyDto(record.Id, record.Name, record.Scopes, secret, record.CreatedAt);
+            return BytesResult.JsonWithSecret(201, created, created with { Secret = null });
         });
     }
 
@@ -67,6 +73,6 @@ public static class ApiKeyEndpoints
             }
 
             cache.Forget();
-            return new BytesResult(StatusCodes.Status204NoContent, [], "application/json");
+            return BytesResult.NoContent();
         });
 }

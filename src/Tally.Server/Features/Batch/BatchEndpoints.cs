@@ -25,14 +25,24 @@ public static class BatchEndpoints
     public static void MapBatch(this RouteGroupBuilder v1)
     {
         // Each operation needs its own scope (grant: grant; charge, reserve, capture, release: charge),
-        // checked below once the operations are known; the group filter only asks for a credential.
-        v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireScope(Scopes.Read)
+        // checked below once the operations are known; the route itself only asks for an API key.
+        v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireCredential()
             .Accepts<BatchRequest>("application/json").Produces<BatchResponse>()
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(413)
             .WithSummary("Up to 1,000 grant/charge/reserve/capture/release operations; atomic answers the failing operation's problem with failedIndex");
     }
 
     private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, StoredResponse? Refused);
+
+    /// <summary>Each operation: the member that names its target (what its single endpoint takes from the path) and the scope it needs.</summary>
+    private static readonly Dictionary<string, (string Target, string Scope)> Operations = new(StringComparer.Ordinal)
+    {
+        ["grant"] = ("account", Scopes.Grant),
+        ["charge"] = ("account", Scopes.Charge),
+        ["reserve"] = ("account", Scopes.Charge),
+        ["capture"] = ("holdId", Scopes.Charge),
+        ["release"] = ("holdId", Scopes.Charge),
+    };
 
     private static async Task<IResult> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
@@ -58,24 +68,43 @@ public static class BatchEndpoints
             return Problems.Result(Problems.Validation(traceId, "operations", $"must be a list of 1–{max} operations"));
         }
 
-        var parsed = new List<Parsed>();
-        var needed = new HashSet<string>(StringComparer.Ordinal);
-        var index = 0;
+        // The operations' kinds first: each needs its own scope, and a key without it is refused
+        // before anything else is said about the request.
+        var kinds = new List<string>();
         foreach (var element in operations.EnumerateArray())
         {
-            var (op, refusal) = await ParseAsync(http, gateway, element, index, traceId, needed, ct);
+            var index = kinds.Count;
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                return Problems.Result(Problems.Malformed(traceId, $"operations[{index}] must be a JSON object"));
+            }
+
+            if (!element.TryGetProperty("op", out var op) || op.ValueKind != JsonValueKind.String || !Operations.ContainsKey(op.GetString()!))
+            {
+                return Problems.Result(Problems.Validation(traceId, $"operations[{index}].op", "must be one of grant, charge, reserve, capture, release"));
+            }
+
+            kinds.Add(op.GetString()!);
+        }
+
+        var needed = kinds.Select(k => Operations[k].Scope).ToHashSet(StringComparer.Ordinal);
+        if (needed.Any(scope => !TallyClaims.HasScope(http.User, scope)))
+        {
+            return Problems.Result(http, StatusCodes.Status403Forbidden, "forbidden", $"the batch needs the scopes: {string.Join(", ", needed.Order(StringComparer.Ordinal))}");
+        }
+
+        var parsed = new List<Parsed>();
+        var position = 0;
+        foreach (var element in operations.EnumerateArray())
+        {
+            var (op, refusal) = await ParseAsync(gateway, element, kinds[position], position, traceId, ct);
             if (refusal is not null)
             {
                 return refusal;
             }
 
             parsed.Add(op!);
-            index++;
-        }
-
-        if (needed.Any(scope => !TallyClaims.HasScope(http.User, scope)) || TallyClaims.IsClientToken(http.User))
-        {
-            return Problems.Result(http, StatusCodes.Status403Forbidden, "forbidden", $"the batch needs the scopes: {string.Join(", ", needed)}");
+            position++;
         }
 
         var firstRefused = parsed.FirstOrDefault(p => p.Refused is not null);
@@ -104,19 +133,26 @@ public static class BatchEndpoints
         }, ct);
     }
 
-    private static async Task<(Parsed? Op, IResult? Problem)> ParseAsync(HttpContext http, LedgerGateway gateway, JsonElement element, int index, string traceId, HashSet<string> needed, CancellationToken ct)
+    /// <summary>
+    /// One operation: <c>op</c>, its target (<c>account</c> or <c>holdId</c>, a string) and the
+    /// members of its single endpoint's body — anything else is refused as an unknown field.
+    /// </summary>
+    private static async Task<(Parsed? Op, IResult? Problem)> ParseAsync(LedgerGateway gateway, JsonElement element, string op, int index, string traceId, CancellationToken ct)
     {
         var prefix = $"operations[{index}].";
-        if (element.ValueKind != JsonValueKind.Object)
+        var targetName = Operations[op].Target;
+        string? target = null;
+        if (element.TryGetProperty(targetName, out var targetElement) && targetElement.ValueKind != JsonValueKind.Null)
         {
-            return (null, Problems.Result(Problems.Malformed(traceId, $"operations[{index}] must be a JSON object")));
+            if (targetElement.ValueKind != JsonValueKind.String)
+            {
+                return (null, Problems.Result(Problems.Validation(traceId, prefix + targetName, "must be a string")));
+            }
+
+            target = targetElement.GetString();
         }
 
-        var node = JsonNode.Parse(element.GetRawText())!.AsObject();
-        var op = Take(node, "op");
-        var account = Take(node, "account");
-        var holdId = Take(node, "holdId");
-        var rest = JsonSerializer.SerializeToElement(node);
+        string[] extra = ["op", targetName];
         var fields = new Fields(gateway.Ledger);
         LedgerCommand? command;
         SuccessResponse render;
@@ -124,34 +160,27 @@ public static class BatchEndpoints
         switch (op)
         {
             case "grant":
-                needed.Add(Scopes.Grant);
-                (command, problem) = await BindAsync<GrantRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                (command, problem) = await BindAsync<GrantRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
                 render = Responses.Entry;
                 break;
             case "charge":
-                needed.Add(Scopes.Charge);
-                (command, problem) = await BindAsync<ChargeRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                (command, problem) = await BindAsync<ChargeRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
                 render = Responses.Entry;
                 break;
             case "reserve":
-                needed.Add(Scopes.Charge);
-                (command, problem) = await BindAsync<HoldRequest>(rest, traceId, prefix, async r => RequireAccount(account, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
+                (command, problem) = await BindAsync<HoldRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
                 render = Responses.Reserved;
                 break;
             case "capture":
-                needed.Add(Scopes.Charge);
-                (command, problem) = await BindAsync<CaptureRequest>(rest, traceId, prefix, r => ValueTask.FromResult<LedgerCommand?>(
-                    RequireHold(holdId, fields) is { } h ? new Capture(h, r.Amount) : null));
-                render = Responses.HoldChanged;
-                break;
-            case "release":
-                needed.Add(Scopes.Charge);
-                (command, problem) = await BindAsync<ReleaseRequest>(rest, traceId, prefix, _ => ValueTask.FromResult<LedgerCommand?>(
-                    RequireHold(holdId, fields) is { } h ? new Release(h) : null));
+                (command, problem) = await BindAsync<CaptureRequest>(element, traceId, prefix, extra, r => ValueTask.FromResult<LedgerCommand?>(
+                    RequireHold(target, fields) is { } h ? new Capture(h, r.Amount) : null));
                 render = Responses.HoldChanged;
                 break;
             default:
-                return (null, Problems.Result(Problems.Validation(traceId, prefix + "op", "must be one of grant, charge, reserve, capture, release")));
+                (command, problem) = await BindAsync<ReleaseRequest>(element, traceId, prefix, extra, _ => ValueTask.FromResult<LedgerCommand?>(
+                    RequireHold(target, fields) is { } h ? new Release(h) : null));
+                render = Responses.HoldChanged;
+                break;
         }
 
         if (problem is not null)
@@ -167,21 +196,11 @@ public static class BatchEndpoints
         }
 
         return (new Parsed(index, command, render, null), null);
-
-        static string? Take(JsonObject node, string name)
-        {
-            if (!node.Remove(name, out var value) || value is null)
-            {
-                return null;
-            }
-
-            return value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
-        }
     }
 
-    private static async Task<(LedgerCommand? Command, IResult? Problem)> BindAsync<T>(JsonElement element, string traceId, string prefix, Func<T, ValueTask<LedgerCommand?>> convert)
+    private static async Task<(LedgerCommand? Command, IResult? Problem)> BindAsync<T>(JsonElement element, string traceId, string prefix, string[] extra, Func<T, ValueTask<LedgerCommand?>> convert)
     {
-        var (value, _, problem) = JsonBodyReader.Bind<T>(element, traceId, prefix);
+        var (value, _, problem) = JsonBodyReader.Bind<T>(element, traceId, prefix, extra);
         return problem is not null ? (null, problem) : (await convert(value!), null);
     }
 

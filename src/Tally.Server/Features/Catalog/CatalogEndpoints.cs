@@ -134,9 +134,17 @@ public static class CatalogEndpoints
         {
             fields.Add("cost", "is required");
         }
-        else if (!Micros.TryFrom(value, out micros) || micros.Value < 0)
+        else if (value <= 0)
         {
-            fields.Add("cost", "must be zero or more with at most 6 decimal places");
+            fields.Add("cost", "must be greater than zero");
+        }
+        else if (value > fields.MaxPerOperation)
+        {
+            fields.Add("cost", $"must not exceed the maximum per operation ({fields.MaxPerOperation}) per unit of quantity");
+        }
+        else if (!Micros.TryFrom(value, out micros))
+        {
+            fields.Add("cost", "must have at most 6 decimal places");
         }
 
         var unit = await fields.UnitAsync(unitKey, ct);

@@ -77,7 +77,7 @@ public static class ChargeEndpoints
     public static void MapCharges(this RouteGroupBuilder v1)
     {
         var charges = v1.MapGroup("/accounts/{externalId}/charges").WithTags("Charges");
-        charges.MapPost("", ChargeAsync).RequireScope(Scopes.Charge).RequireRateLimiting(Hosting.RateLimits.Deductions)
+        charges.MapPost("", ChargeAsync).RequireScope(Scopes.Charge)
             .Accepts<ChargeRequest>("application/json").Produces<MutationResponse>(201)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(409).ProducesProblem(429)
             .WithSummary("Charge credits by amount or by feature × quantity");

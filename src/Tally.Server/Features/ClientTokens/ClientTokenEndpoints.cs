@@ -8,7 +8,8 @@ namespace Tally.Server.Features.ClientTokens;
 
 public sealed record ClientTokenRequest(int? TtlSeconds);
 
-public sealed record ClientTokenDto(string Token, DateTimeOffset ExpiresAt);
+/// <remarks><c>Token</c> is null in an idempotent replay: secrets are never stored in clear.</remarks>
+public sealed record ClientTokenDto(string? Token, DateTimeOffset ExpiresAt);
 
 public static class ClientTokenEndpoints
 {
@@ -35,7 +36,8 @@ public static class ClientTokenEndpoints
 
             var ttl = body.Value.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.ClientTokenDefaultTtl;
             var (token, expiresAt) = await tokens.IssueAsync(externalId, ttl, ct);
-            return BytesResult.Json(201, new ClientTokenDto(token, expiresAt));
+            var issued = new ClientTokenDto(token, expiresAt);
+            return BytesResult.JsonWithSecret(201, issued, issued with { Token = null });
         }, allowEmpty: true);
     }
 }

@@ -123,6 +123,12 @@ public static class EntryEndpoints
         return (new EntryQuery(account, limit, before, type, feature, unit, from, to), null);
     }
 
+    /// <summary>ISO 8601 only (a date, or a date and time with an optional fraction and offset): never a culture's "1/2/2026".</summary>
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+    ];
+
     private static DateTimeOffset? Time(IQueryCollection q, string name, Dictionary<string, string[]> errors)
     {
         var text = q[name].ToString();
@@ -131,12 +137,12 @@ public static class EntryEndpoints
             return null;
         }
 
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        if (DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
         {
             return value;
         }
 
-        errors[name] = ["must be an ISO 8601 timestamp"];
+        errors[name] = ["must be an ISO 8601 date or timestamp, e.g. 2026-12-01 or 2026-12-01T09:30:00Z"];
         return null;
     }
 

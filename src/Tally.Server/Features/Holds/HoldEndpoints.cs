@@ -34,11 +34,10 @@ public static class HoldEndpoints
     public static void MapHolds(this RouteGroupBuilder v1)
     {
         v1.MapPost("/accounts/{externalId}/holds", ReserveAsync).WithTags("Holds").RequireScope(Scopes.Charge)
-            .RequireRateLimiting(Hosting.RateLimits.Deductions)
             .Accepts<HoldRequest>("application/json").Produces<HoldDto>(201)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(429)
             .WithSummary("Reserve credits for work of unknown cost (TTL default 300 s)");
-        v1.MapGet("/accounts/{externalId}/holds", ListAsync).WithTags("Holds").RequireScope(Scopes.Read, clientTokens: true)
+        v1.MapGet("/accounts/{externalId}/holds", ListAsync).WithTags("Holds").RequireScope(Scopes.Read)
             .Produces<ListResponse<HoldDto>>().ProducesProblem(404).WithSummary("The account's holds, optionally ?status=active");
         v1.MapPost("/holds/{holdId}/capture", CaptureAsync).WithTags("Holds").RequireScope(Scopes.Charge)
             .Accepts<CaptureRequest>("application/json").Produces<HoldMutationResponse>()
