@@ -28,6 +28,7 @@ internal static class PgLoader
         if (scope.Entries.Count > 0)
         {
             Add(batch, PgSql.Reversible, scope.Entries.ToArray());
+            Add(batch, PgSql.PaidBy, scope.Entries.ToArray());
         }
 
         if (scope.Features.Count > 0)
@@ -114,6 +115,13 @@ internal static class PgLoader
             {
                 var entry = RowReaders.Entry(reader, PgTime.Read);
                 snapshot.Entries[entry.Id] = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reader.GetInt64(20)) };
+            }
+
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var paid = RowReaders.PaidBy(reader, PgTime.Read);
+                snapshot.Entries.GetValueOrDefault(reader.GetGuid(0))?.PaidBy.Add(paid);
             }
         }
 

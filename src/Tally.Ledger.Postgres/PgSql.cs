@@ -50,6 +50,9 @@ internal static class PgSql
         FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = ANY($1)
         """;
 
+    /// <summary>Lineage of the entries named for reversal ($1): which lots paid how much, with the lots' terms.</summary>
+    public const string PaidBy = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = ANY($1)";
+
     public const string Features = $"SELECT {Columns.Feature} FROM features WHERE feature_key = ANY($1)";
     public const string FeatureUnits = "SELECT unit_key, precision FROM units WHERE unit_key IN (SELECT unit FROM features WHERE feature_key = ANY($1))";
     public const string Idempotency = $"SELECT {Columns.Idempotency} FROM idempotency WHERE idempotency_key = ANY($1)";
@@ -80,9 +83,9 @@ internal static class PgSql
         """;
 
     public const string InsertLots = """
-        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at)
+        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at, paid)
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::integer[],
-                             $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[])
+                             $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::uuid[], $13::timestamptz[], $14::boolean[])
         """;
 
     public const string UpdateLots = """

@@ -114,7 +114,7 @@ internal static partial class PgWriter
                 Col(inserted, l => l.Amount.Minor), Col(inserted, l => l.Remaining.Minor), Col(inserted, l => l.Priority),
                 Col(inserted, l => PgTime.ToDb(l.EffectiveAt)), Col(inserted, l => PgTime.ToDb(l.ExpiresAt)),
                 Col(inserted, l => RowReaders.EncodeFeatures(l.Features)), Col(inserted, l => l.Reference), Col(inserted, l => l.EntryId),
-                Col(inserted, l => PgTime.ToDb(l.CreatedAt)));
+                Col(inserted, l => PgTime.ToDb(l.CreatedAt)), Col(inserted, l => l.Paid));
         }
 
         var updated = lots.Where(l => l.IsDirty && !l.IsNew).ToList();

@@ -19,6 +19,7 @@ internal static class Sql
     public const string AccountById = $"SELECT {AccountColumns} FROM accounts WHERE id = $1";
     public const string HoldAccount = "SELECT account_id FROM holds WHERE id = $1";
     public const string EntryById = $"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = $1";
+    public const string PaidBy = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = $1";
     public const string ReversedSum = "SELECT COALESCE(SUM(amount), 0) FROM entries WHERE reverses_entry_id = $1";
     public const string Balances = $"SELECT {Columns.Balance} FROM balances WHERE account_id = $1";
 
@@ -51,8 +52,8 @@ internal static class Sql
     public const string UpdateBalance = "UPDATE balances SET balance = $3, debt = $4 WHERE account_id = $1 AND unit = $2";
 
     public const string InsertLot = """
-        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at, paid)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
         """;
 
     public const string UpdateLot = "UPDATE lots SET remaining = $2 WHERE id = $1";

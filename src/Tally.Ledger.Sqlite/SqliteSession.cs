@@ -185,7 +185,16 @@ internal sealed class SqliteSession : IDisposable
         }
 
         var reversed = (long)this[Sql.ReversedSum].Scalar(entryId)!;
-        snapshot.Entries[entryId] = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reversed) };
+        var reversible = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reversed) };
+        using (var reader = this[Sql.PaidBy].Query(entryId))
+        {
+            while (reader.Read())
+            {
+                reversible.PaidBy.Add(RowReaders.PaidBy(reader, SqliteTime.Read));
+            }
+        }
+
+        snapshot.Entries[entryId] = reversible;
     }
 
     private void LoadFeature(LedgerSnapshot snapshot, string key)
@@ -279,7 +288,7 @@ internal sealed class SqliteSession : IDisposable
             {
                 this[Sql.InsertLot].Apply(l.Id, l.AccountId, l.Unit, Names.Of(l.Source), l.Amount.Minor, l.Remaining.Minor, l.Priority,
                     SqliteTime.ToMicros(l.EffectiveAt), SqliteTime.ToDb(l.ExpiresAt), RowReaders.EncodeFeatures(l.Features), l.Reference,
-                    l.EntryId, SqliteTime.ToMicros(l.CreatedAt));
+                    l.EntryId, SqliteTime.ToMicros(l.CreatedAt), l.Paid);
             }
             else if (l.IsDirty)
             {

@@ -43,7 +43,7 @@ internal static class CreditOps
         }
 
         var entryId = ctx.NewId();
-        var terms = new LotTerms(cmd.Source, cmd.Priority, cmd.ExpiresAt, cmd.Features, cmd.Reference, cmd.EffectiveAt);
+        var terms = new LotTerms(cmd.Source, cmd.Priority, cmd.ExpiresAt, cmd.Features, cmd.Reference, cmd.EffectiveAt, LotTerms.IsPaid(cmd.Source));
         var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, terms, entryId);
         var entry = Journal.Append(ctx, account, entryId, EntryType.Grant, unit.Key, cmd.Amount, new EntryDetails
         {
@@ -94,7 +94,9 @@ internal static class CreditOps
 
         Expiry.Sweep(ctx, account);
         var entryId = ctx.NewId();
-        var lot = Lots.Credit(ctx, account, unit.Key, amount, new LotTerms(LotSource.Refund, Reference: LedgerIds.Entry(charged.Id)), entryId);
+        var reference = LedgerIds.Entry(charged.Id);
+        var parts = Lineage.Unwind(original, amount).Select(p => (p.Amount, Lineage.Returned(p.From, reference)));
+        var lot = Lineage.Credit(ctx, account, unit.Key, parts, entryId);
         var entry = Journal.Append(ctx, account, entryId, EntryType.Reversal, unit.Key, amount, new EntryDetails
         {
             Feature = charged.Feature,
@@ -104,6 +106,9 @@ internal static class CreditOps
             ReversesEntryId = charged.Id,
         });
         original.ReversedSoFar += amount;
+
+        // Parts whose paying lot expired meanwhile came back expired: written off now, as breakage.
+        Expiry.Sweep(ctx, account);
         return Views.EntryResult(ctx, account, entry);
     }
 

@@ -1,3 +1,4 @@
+using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
@@ -85,7 +86,7 @@ internal static class DebitOps
 
         var transferId = ctx.NewId();
         var debitId = ctx.NewId();
-        Lots.Burn(ctx, from, unit.Key, null, cmd.Amount, debitId);
+        var paid = Lots.Burn(ctx, from, unit.Key, null, cmd.Amount, debitId);
         var debit = Journal.Append(ctx, from, debitId, EntryType.TransferOut, unit.Key, -cmd.Amount, new EntryDetails
         {
             Description = cmd.Description,
@@ -93,7 +94,19 @@ internal static class DebitOps
             TransferId = transferId,
         });
         var creditId = ctx.NewId();
-        var lot = Lots.Credit(ctx, to, unit.Key, cmd.Amount, new LotTerms(LotSource.Transfer, Reference: from.ExternalId), creditId);
+        var parts = paid.Select(p => (p.Amount, Lineage.Transferred(p.Lot, from.ExternalId))).ToList();
+        var byLots = Credits.Zero;
+        foreach (var part in parts)
+        {
+            byLots += part.Amount;
+        }
+
+        if (cmd.Amount - byLots is { IsPositive: true } overdraft)
+        {
+            parts.Add((overdraft, Lineage.Transferred(null, from.ExternalId)));
+        }
+
+        var lot = Lineage.Credit(ctx, to, unit.Key, parts, creditId);
         var credit = Journal.Append(ctx, to, creditId, EntryType.TransferIn, unit.Key, cmd.Amount, new EntryDetails
         {
             Description = cmd.Description,

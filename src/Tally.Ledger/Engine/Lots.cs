@@ -11,20 +11,28 @@ internal sealed record LotTerms(
     DateTimeOffset? ExpiresAt = null,
     IReadOnlyList<string>? Features = null,
     string? Reference = null,
-    DateTimeOffset? EffectiveAt = null);
+    DateTimeOffset? EffectiveAt = null,
+    bool Paid = false)
+{
+    /// <summary>Credits from a purchase or subscription are paid for; every other source grants them.</summary>
+    public static bool IsPaid(LotSource source) => source is LotSource.Purchase or LotSource.Subscription;
+}
 
 /// <summary>Credits in and out of lots, with lineage.</summary>
 internal static class Lots
 {
     /// <summary>
     /// Credits coming in first repay the unit's debt (overdraft); the rest becomes a new lot.
-    /// Returns the lot, or null when everything went to the debt.
+    /// Returns the lot, or null when everything went to the debt. Credits that arrive already
+    /// expired (a reversal of credits whose lot expired meanwhile) repay nothing: they become a lot
+    /// that the next sweep writes off.
     /// </summary>
     public static LotRow? Credit(CommandContext ctx, AccountRow account, string unit, Credits amount, LotTerms terms, Guid entryId)
     {
         Invariant.Holds(amount.IsPositive, "credits in must be positive");
         var balance = Journal.BalanceOf(account, unit);
-        var repaid = Credits.Min(balance.Debt, amount);
+        var expired = terms.ExpiresAt is { } at && at <= ctx.Now;
+        var repaid = expired ? Credits.Zero : Credits.Min(balance.Debt, amount);
         if (repaid.IsPositive)
         {
             balance.Debt -= repaid;
@@ -52,6 +60,7 @@ internal static class Lots
             Reference = terms.Reference,
             EntryId = entryId,
             CreatedAt = ctx.Now,
+            Paid = terms.Paid,
             IsNew = true,
         };
         account.Lots.Add(lot);
@@ -61,10 +70,11 @@ internal static class Lots
     /// <summary>
     /// Spends <paramref name="amount"/> from the lots this feature may use, in burn order, recording
     /// which lot paid what; whatever the lots cannot cover becomes debt. The caller has checked
-    /// that the overdraft allows it.
+    /// that the overdraft allows it. Returns what each lot paid, in burn order.
     /// </summary>
-    public static void Burn(CommandContext ctx, AccountRow account, string unit, string? feature, Credits amount, Guid entryId)
+    public static List<PaidBy> Burn(CommandContext ctx, AccountRow account, string unit, string? feature, Credits amount, Guid entryId)
     {
+        var paid = new List<PaidBy>();
         var need = amount;
         foreach (var lot in BalanceMath.Spendable(account, unit, feature, ctx.Now))
         {
@@ -76,6 +86,7 @@ internal static class Lots
             var take = Credits.Min(lot.Remaining, need);
             Take(lot, take);
             account.NewBurns.Add(new BurnRow(entryId, lot.Id, account.Id, take));
+            paid.Add(new PaidBy(lot, take));
             need -= take;
         }
 
@@ -85,6 +96,8 @@ internal static class Lots
             balance.Debt += need;
             balance.IsDirty = true;
         }
+
+        return paid;
     }
 
     /// <summary>Pins credits for a hold from the lots it may use; returns the pins and the unbacked rest.</summary>

@@ -14,12 +14,15 @@ public static class Columns
 {
     public const string Account = "id, external_id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, created_at, updated_at, seq";
     public const string Balance = "account_id, unit, balance, debt";
-    public const string Lot = "id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at";
+    public const string Lot = "id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at, paid";
     public const string Hold = "id, account_id, unit, amount, unbacked, captured, status, feature, description, expires_at, created_at, updated_at";
     public const string Pin = "hold_id, lot_id, amount"; // ORDER BY ordinal: the burn order of the reserve
     public const string Entry = "e.id, e.account_id, a.external_id, e.seq, e.type, e.unit, e.amount, e.balance_after, e.feature, e.quantity, e.description, e.reference, e.metadata, e.actor, e.hold_id, e.lot_id, e.reverses_entry_id, e.transfer_id, e.idempotency_key, e.created_at";
     public const string Idempotency = "idempotency_key, fingerprint, outcome, response_status, response_body, created_at";
     public const string Feature = "feature_key, cost_micros, unit, description, active";
+
+    /// <summary>Lineage of entries: entry id, amount, and the paying lot's <see cref="Lot"/> columns (lots aliased <c>l</c>).</summary>
+    public const string PaidBy = "b.entry_id, b.amount, l.id, l.account_id, l.unit, l.source, l.amount, l.remaining, l.priority, l.effective_at, l.expires_at, l.features, l.reference, l.entry_id, l.created_at, l.paid";
 }
 
 /// <summary>Reads a timestamp column as the store keeps it.</summary>
@@ -50,22 +53,29 @@ public static class RowReaders
         Debt = new Credits(r.GetInt64(3)),
     };
 
-    public static LotRow Lot(DbDataReader r, ReadTime time) => new()
+    /// <param name="r">The reader.</param>
+    /// <param name="time">How the store keeps timestamps.</param>
+    /// <param name="at">Ordinal of the first lot column (after any columns selected before them).</param>
+    public static LotRow Lot(DbDataReader r, ReadTime time, int at = 0) => new()
     {
-        Id = r.GetGuid(0),
-        AccountId = r.GetGuid(1),
-        Unit = r.GetString(2),
-        Source = Names.LotSourceOf(r.GetString(3)),
-        Amount = new Credits(r.GetInt64(4)),
-        Remaining = new Credits(r.GetInt64(5)),
-        Priority = r.GetInt32(6),
-        EffectiveAt = time(r, 7),
-        ExpiresAt = r.IsDBNull(8) ? null : time(r, 8),
-        Features = r.IsDBNull(9) ? null : DecodeFeatures(r.GetString(9)),
-        Reference = r.IsDBNull(10) ? null : r.GetString(10),
-        EntryId = r.IsDBNull(11) ? null : r.GetGuid(11),
-        CreatedAt = time(r, 12),
+        Id = r.GetGuid(at),
+        AccountId = r.GetGuid(at + 1),
+        Unit = r.GetString(at + 2),
+        Source = Names.LotSourceOf(r.GetString(at + 3)),
+        Amount = new Credits(r.GetInt64(at + 4)),
+        Remaining = new Credits(r.GetInt64(at + 5)),
+        Priority = r.GetInt32(at + 6),
+        EffectiveAt = time(r, at + 7),
+        ExpiresAt = r.IsDBNull(at + 8) ? null : time(r, at + 8),
+        Features = r.IsDBNull(at + 9) ? null : DecodeFeatures(r.GetString(at + 9)),
+        Reference = r.IsDBNull(at + 10) ? null : r.GetString(at + 10),
+        EntryId = r.IsDBNull(at + 11) ? null : r.GetGuid(at + 11),
+        CreatedAt = time(r, at + 12),
+        Paid = r.GetBoolean(at + 13),
     };
+
+    /// <summary>A lineage row: entry id, amount, then the lot's columns (<see cref="Columns.Lot"/>).</summary>
+    public static PaidBy PaidBy(DbDataReader r, ReadTime time) => new(Lot(r, time, at: 2), new Credits(r.GetInt64(1)));
 
     public static HoldRow Hold(DbDataReader r, ReadTime time) => new()
     {

@@ -110,6 +110,9 @@ public sealed class LotRow : Row
     public Guid? EntryId { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>Paid for (a purchase or subscription, or credits that came from one) rather than granted.</summary>
+    public bool Paid { get; init; }
+
     public bool IsExpiredAt(DateTimeOffset now) => ExpiresAt is { } at && at <= now;
 
     public LotRow Clone() => (LotRow)MemberwiseClone();
@@ -188,12 +191,21 @@ public sealed record EntryRow
     public required DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>A charge or capture loaded for reversal, with how much of it was reversed already.</summary>
+/// <summary>
+/// A charge or capture loaded for reversal, with how much of it was reversed already and the lots
+/// that paid it (lineage), so what comes back keeps those lots' terms.
+/// </summary>
 public sealed class ReversibleEntry
 {
     public required EntryRow Entry { get; init; }
     public Credits ReversedSoFar { get; set; }
+
+    /// <summary>What each lot paid of the entry, with the lot's terms (any order; the engine sorts).</summary>
+    public List<PaidBy> PaidBy { get; init; } = [];
 }
+
+/// <summary>Lineage of one entry: <c>Amount</c> came from <c>Lot</c> (loaded whatever is left of it now).</summary>
+public sealed record PaidBy(LotRow Lot, Credits Amount);
 
 /// <summary>What an idempotency key did the first time, kept for replays.</summary>
 public sealed record IdempotencyRow(
