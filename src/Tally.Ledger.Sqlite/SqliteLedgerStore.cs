@@ -59,6 +59,16 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     /// <summary>Test seam: called just before and just after COMMIT; a throw stands for a commit that reports an error.</summary>
     internal Action<CommitStage>? Faults { get; set; }
 
+    /// <summary>
+    /// Whether a background thread copies the log into the database between commits (default).
+    /// Without it the writer alone bounds the log, at twice <see cref="MaxLogFrames"/> — what tests
+    /// prove deterministically, with no second thread's timing involved.
+    /// </summary>
+    internal bool BackgroundCheckpoints { get; init; } = true;
+
+    /// <summary>Frames in the write-ahead log after the latest commit, as SQLite's WAL hook reported it (0 before the first).</summary>
+    internal int LogFrames => _walFrames?.Count ?? 0;
+
     /// <summary>Write-ahead log size (pages) past which writers pause for a moment so it can be rewound.</summary>
     internal int MaxLogFrames { get; init; } = WalCheckpointer.DefaultMaxLogFrames;
 
@@ -313,13 +323,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     /// <summary>Keeps the write-ahead log bounded (see <see cref="WalCheckpointer"/>); runs under the write lock.</summary>
     private void AfterCommit(SqliteSession session)
     {
-        if (_checkpointer is not { } checkpointer)
-        {
-            return;
-        }
-
-        checkpointer.Committed();
-        var asked = checkpointer.TakeRewind();
+        var checkpointer = _checkpointer;
+        checkpointer?.Committed();
+        var asked = checkpointer?.TakeRewind() ?? false;
         var overdue = LogOverdue();
         if (!asked && !overdue)
         {
@@ -328,8 +334,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 
         // Asked: the background pass just measured the log past its limit, having copied nearly
         // all of it, so what is left for the writer is short. Overdue: the background fell behind
-        // and the writer copies the rest itself; no new pass may start until it has the lock.
-        checkpointer.HoldOff(overdue);
+        // (or there is none) and the writer copies the rest itself; no new pass may start until
+        // it has the lock.
+        checkpointer?.HoldOff(overdue);
         bool busy;
         try
         {
@@ -347,7 +354,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 
         if (!busy)
         {
-            checkpointer.HoldOff(false);
+            checkpointer?.HoldOff(false);
             _rewindAtFrames = _lastLogFrames + MaxLogFrames;
         }
 
@@ -398,7 +405,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             _writer = new SqliteSession(connection);
             _walFrames = WalFrames.Attach(connection);
             _rewindAtFrames = 2 * MaxLogFrames;
-            _checkpointer = new WalCheckpointer(Open, MaxLogFrames);
+            _checkpointer = BackgroundCheckpoints ? new WalCheckpointer(Open, MaxLogFrames) : null;
         }
 
         return _writer;
