@@ -74,7 +74,7 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
-    public async Task An_expired_or_tampered_client_token_is_401()
+    public async Task A_tampered_client_token_is_401()
     {
         var id = await Admin.FundedAsync(1);
         var token = (await Admin.PostAsync($"/v1/accounts/{id}/client-tokens", new { ttlSeconds = 1 })).Is(201).Node("token").GetValue<string>();
@@ -83,8 +83,6 @@ public abstract partial class ApiTests<TFixture>
 
         (await Server.Client(tampered).FetchAsync($"/v1/accounts/{id}")).IsProblem(401, "unauthorized");
         (await Server.Client(otherAccount).FetchAsync("/v1/accounts/someone-else")).IsProblem(401, "unauthorized");
-        await Task.Delay(TimeSpan.FromSeconds(2.1));
-        (await Server.Client(token).FetchAsync($"/v1/accounts/{id}")).IsProblem(401, "unauthorized");
     }
 
     [Fact]

@@ -11,7 +11,9 @@ public static class TallyHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static WebApplication Build(string[] args)
+    /// <param name="args">Command-line arguments (settings as --NAME=value).</param>
+    /// <param name="services">Registrations made before Tally's own (tests put a fake <see cref="TimeProvider"/> here).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         var demo = args.Contains("--demo", StringComparer.Ordinal);
@@ -41,6 +43,7 @@ public static class TallyHost
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64L * 1024 * 1024);
+        services?.Invoke(builder.Services);
         builder.Services.AddTally(builder.Configuration, demo);
         var app = builder.Build();
         app.UseTally();

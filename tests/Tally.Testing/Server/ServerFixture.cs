@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Hosting;
@@ -33,6 +35,11 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>Extra settings (e.g. rate limits) for a fixture.</summary>
     protected virtual IEnumerable<string> Settings() => [];
 
+    /// <summary>Registrations made before Tally's (e.g. a fake clock).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         string[] args =
@@ -45,7 +52,7 @@ public abstract class ServerFixture : IAsyncLifetime
             "--Logging:LogLevel:Microsoft.AspNetCore=Error",
             .. Settings(),
         ];
-        _app = TallyHost.Build(args);
+        _app = TallyHost.Build(args, ConfigureServices);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.First());
     }
@@ -94,4 +101,16 @@ public sealed class RateLimitedServerFixture : ServerFixture
 
     protected override IEnumerable<string> Settings() =>
         ["--CREDIT_RATE_LIMIT_MAX_DEDUCTIONS=3", "--CREDIT_RATE_LIMIT_WINDOW=60000", "--TALLY_RATE_LIMIT_REQUESTS=40", "--TALLY_RATE_LIMIT_WINDOW=60000"];
+}
+
+/// <summary>A server whose clock only moves when a test advances it (<see cref="Clock"/>), for expiry without sleeping.</summary>
+public sealed class FakeClockServerFixture : ServerFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-clock-").FullName;
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
 }
