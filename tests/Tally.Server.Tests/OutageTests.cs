@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Shouldly;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Sqlite;
@@ -37,7 +39,14 @@ public sealed class OutageTests(ITestOutputHelper output)
             await WaitUntilAsync(() => load.Statuses.GetValueOrDefault(503) >= 16, callers);
             postgres.Start();
             Volatile.Write(ref back, true);
-            await Task.WhenAll(callers);
+            try
+            {
+                await Task.WhenAll(callers);
+            }
+            finally
+            {
+                output.WriteLine(string.Join("\n", server.Log.Errors));
+            }
 
             output.WriteLine($"statuses: {string.Join(", ", load.Statuses.Select(p => $"{p.Key}×{p.Value}"))}");
             load.Statuses.Keys.ShouldBeSubsetOf([201, 503]);
@@ -110,10 +119,14 @@ public sealed class OutageTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>A server over a database the test made.</summary>
+    /// <summary>A server over a database the test made, keeping what it logs as errors.</summary>
     private sealed class GivenDatabaseServer(string database) : ServerFixture
     {
+        public ErrorLog Log { get; } = new();
+
         protected override Task<string> DatabaseAsync() => Task.FromResult(database);
+
+        protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Log);
     }
 
     /// <summary>The real server in a process of its own (<c>dotnet Tally.Server.dll</c>), so it can be killed with -9.</summary>

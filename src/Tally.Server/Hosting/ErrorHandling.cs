@@ -60,7 +60,11 @@ public sealed partial class TallyExceptionHandler(ILogger<TallyExceptionHandler>
 
     private static bool IsUnavailable(Exception e) => e switch
     {
-        PostgresException => false,
+        // The server's own words that it is going away or not there yet (operator intervention,
+        // connection trouble, too many connections), or a session-ending error; anything else a
+        // statement raised is a bug.
+        PostgresException p => p.SqlState.StartsWith("57", StringComparison.Ordinal) || p.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || p.SqlState.StartsWith("53", StringComparison.Ordinal) || p.InvariantSeverity is "FATAL" or "PANIC",
         NpgsqlException => true,
         SqliteException s => s.SqliteErrorCode is SQLitePCL.raw.SQLITE_BUSY or SQLitePCL.raw.SQLITE_LOCKED or SQLitePCL.raw.SQLITE_IOERR or SQLitePCL.raw.SQLITE_CANTOPEN or SQLitePCL.raw.SQLITE_FULL,
         SocketException or TimeoutException => true,

@@ -29,17 +29,17 @@ public static class StoreFactory
     }
 
     /// <summary>Opens the store; <see cref="ArgumentException"/> (naming the setting) when the value is unusable.</summary>
-    public static ILedgerStore Open(string? database)
+    public static ILedgerStore Open(string? database, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var value = string.IsNullOrWhiteSpace(database) ? DefaultDatabase : database.Trim();
         if (IsSqlite(value))
         {
-            return new SqliteLedgerStore(value[SqlitePrefix.Length..]);
+            return new SqliteLedgerStore(value[SqlitePrefix.Length..], logger);
         }
 
         try
         {
-            return new PostgresLedgerStore(value);
+            return new PostgresLedgerStore(value, logger);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or UriFormatException or KeyNotFoundException)
         {

@@ -25,9 +25,9 @@ public static class TallyServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(settings);
         services.AddSingleton(new DemoMode(demo));
-        services.AddSingleton(_ => StoreFactory.Open(settings.Database));
+        services.AddSingleton(sp => StoreFactory.Open(settings.Database, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
-        services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
         services.AddSingleton<TallyMetrics>();
         services.AddSingleton<LedgerGateway>();
         services.AddSingleton<HttpIdempotency>();
