@@ -78,8 +78,4 @@ internal static class Sql
         INSERT INTO idempotency (idempotency_key, fingerprint, outcome, response_status, response_body, created_at)
         VALUES ($1, $2, $3, $4, $5, $6)
         """;
-
-    public const string InsertMarker = "INSERT INTO commit_markers (token) VALUES ($1)";
-    public const string Marker = "SELECT token FROM commit_markers WHERE id = $1";
-    public const string PurgeMarkers = "DELETE FROM commit_markers WHERE id <= $1";
 }

@@ -117,10 +117,11 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
 
     /// <summary>
     /// One transaction. A COMMIT that reports an error is not taken at its word: SQLite may have
-    /// ended the transaction (rolled back) or kept it open (we roll it back), and in rare cases
-    /// (an error raised after the log write, e.g. by a WAL hook) it did commit — the commit marker
-    /// written with the changes tells which. Rolled back: <see cref="StoreUnavailableException"/>,
-    /// nothing written. Committed: the decided result.
+    /// kept the transaction open (then it is rolled back: nothing written), ended it without
+    /// committing, or — rarely, for an error raised after the log write — committed it. SQLite's
+    /// WAL hook, called once per commit that reached the log, tells the last two apart at no cost
+    /// to the commits that succeed. Rolled back: <see cref="StoreUnavailableException"/>.
+    /// Committed: the decided result. No hook (a SQLite without one): the outcome is unknown.
     /// </summary>
     private T WriteOnce<T>(SqliteSession session, WriteScope scope, DateTimeOffset now, Func<LedgerSnapshot, T> decide)
     {
@@ -134,8 +135,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
 
         session.Write(snapshot);
-        var token = Random.Shared.NextInt64();
-        var marker = session.Mark(token);
+        var commitsBefore = _walFrames?.Commits;
         try
         {
             Faults?.Invoke(CommitStage.BeforeCommit);
@@ -145,21 +145,27 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         }
         catch (Exception e) when (!(e is SqliteException busy && IsBusy(busy) && session.InTransaction))
         {
-            var name = $"{marker}:{token}";
-            StoreLog.CommitInDoubt(_logger, StoreLog.Describe(e), name);
+            var commit = $"commit {commitsBefore + 1}";
+            StoreLog.CommitInDoubt(_logger, StoreLog.Describe(e), commit);
             if (session.InTransaction)
             {
                 transaction.Rollback();
             }
-            else if (session.IsMarked(marker, token))
+            else if (_walFrames is null)
+            {
+                LedgerMetrics.CommitInDoubt("unresolved");
+                StoreLog.CommitUnresolved(_logger, commit, StoreLog.Describe(e));
+                throw new CommitOutcomeUnknownException("SQLite reported an error from COMMIT and this build cannot tell whether it committed", e);
+            }
+            else if (_walFrames.Commits != commitsBefore)
             {
                 LedgerMetrics.CommitInDoubt("committed");
-                StoreLog.CommitResolved(_logger, name, "committed");
+                StoreLog.CommitResolved(_logger, commit, "committed");
                 return result;
             }
 
             LedgerMetrics.CommitInDoubt("rolled_back");
-            StoreLog.CommitResolved(_logger, name, "rolled back");
+            StoreLog.CommitResolved(_logger, commit, "rolled back");
             throw new StoreUnavailableException("the database could not commit the write; nothing was written", e);
         }
     }

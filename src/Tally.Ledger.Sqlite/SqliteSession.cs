@@ -221,29 +221,6 @@ internal sealed class SqliteSession : IDisposable
     /// <summary>Whether a transaction is open on the connection (SQLite ends some on a failed COMMIT by itself).</summary>
     public bool InTransaction => Connection.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0;
 
-    /// <summary>
-    /// Appends this transaction's commit marker (see migration 0003); returns its row id. Every
-    /// 4,096th marker deletes all but the newest 65,536.
-    /// </summary>
-    public long Mark(long token)
-    {
-        this[Sql.InsertMarker].Apply(token);
-        var id = raw.sqlite3_last_insert_rowid(Connection.Handle);
-        if (id % 4096 == 0)
-        {
-            this[Sql.PurgeMarkers].Apply(id - 65536);
-        }
-
-        return id;
-    }
-
-    /// <summary>Whether the marker <paramref name="id"/> with <paramref name="token"/> is committed (after a COMMIT that reported an error).</summary>
-    public bool IsMarked(long id, long token)
-    {
-        using var reader = this[Sql.Marker].Query(id);
-        return reader.Read() && reader.GetInt64(0) == token;
-    }
-
     /// <summary>Writes every new or changed row of <paramref name="snapshot"/>.</summary>
     public void Write(LedgerSnapshot snapshot)
     {

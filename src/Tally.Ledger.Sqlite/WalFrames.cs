@@ -35,7 +35,7 @@ internal sealed unsafe partial class WalFrames : IDisposable
     /// </summary>
     public static WalFrames? Attach(SqliteConnection connection)
     {
-        var frames = (int*)NativeMemory.AllocZeroed(sizeof(int));
+        var frames = (int*)NativeMemory.AllocZeroed(Size);
         try
         {
             sqlite3_wal_hook(connection.Handle!.DangerousGetHandle(), &OnCommit, (nint)frames);
@@ -48,10 +48,21 @@ internal sealed unsafe partial class WalFrames : IDisposable
         }
     }
 
+    /// <summary>
+    /// Commits the hook has seen on this connection. SQLite calls the hook once a commit is in the
+    /// log and visible — so a COMMIT that reports an error yet moved this counter did commit.
+    /// </summary>
+    public long Commits => Interlocked.Read(ref *(long*)((byte*)_frames + CommitsOffset));
+
+    // The native block: the frame count (int) at 0, the commit count (long) at 8.
+    private const int CommitsOffset = 8;
+    private const int Size = 16;
+
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static int OnCommit(nint frames, nint db, nint schema, int count)
     {
         Volatile.Write(ref *(int*)frames, count);
+        Interlocked.Increment(ref *(long*)(frames + CommitsOffset));
         return 0;
     }
 
