@@ -1,5 +1,6 @@
 using Npgsql;
-using Tally.Ledger.Storage;
+using Tally.Access;
+using Tally.Ledger.Relational;
 
 namespace Tally.Ledger.Postgres;
 

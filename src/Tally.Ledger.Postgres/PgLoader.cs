@@ -1,5 +1,6 @@
 using Npgsql;
 using Tally.Ledger.Amounts;
+using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Postgres;

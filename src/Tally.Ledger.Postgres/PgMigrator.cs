@@ -1,5 +1,5 @@
 using Npgsql;
-using Tally.Ledger.Storage;
+using Tally.Ledger.Relational;
 
 namespace Tally.Ledger.Postgres;
 

@@ -1,4 +1,4 @@
-using Tally.Ledger.Storage;
+using Tally.Ledger.Relational;
 
 namespace Tally.Ledger.Postgres;
 

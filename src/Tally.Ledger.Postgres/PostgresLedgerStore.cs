@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Tally.Access;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
+using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 using Tally.Ledger.Verification;
 
@@ -137,32 +139,27 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     /// <summary>Also deletes commit markers made before <paramref name="cutoff"/> (they are needed for seconds).</summary>
     public async Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        var purged = await ExecuteAsync("DELETE FROM idempotency WHERE created_at < $1", cancellationToken, PgTime.ToDb(cutoff));
+        var purged = await ExecuteAsync(LedgerSql.PurgeIdempotency, cancellationToken, PgTime.ToDb(cutoff));
         await ExecuteAsync(PgSql.PurgeMarkers, cancellationToken, LedgerIds.Floor(cutoff));
         return purged;
     }
 
     public async Task<IReadOnlyList<UnitInfo>> ReadUnitsAsync(CancellationToken cancellationToken) =>
-        await QueryAsync("SELECT unit_key, precision FROM units ORDER BY unit_key", r => new UnitInfo(r.GetString(0), r.GetInt32(1)), cancellationToken);
+        await QueryAsync(LedgerSql.Units, r => new UnitInfo(r.GetString(0), r.GetInt32(1)), cancellationToken);
 
     public async Task<bool> CreateUnitAsync(UnitInfo unit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        return await ExecuteAsync(
-            "INSERT INTO units (unit_key, precision, scale, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (unit_key) DO NOTHING",
-            cancellationToken, unit.Key, unit.Precision, unit.Scale, PgTime.ToDb(now)) == 1;
+        return await ExecuteAsync(LedgerSql.CreateUnit, cancellationToken, unit.Key, unit.Precision, unit.Scale, PgTime.ToDb(now)) == 1;
     }
 
     public async Task<IReadOnlyList<FeatureInfo>> ReadFeaturesAsync(CancellationToken cancellationToken) =>
-        await QueryAsync($"SELECT {Columns.Feature} FROM features ORDER BY feature_key", RowReaders.Feature, cancellationToken);
+        await QueryAsync(LedgerSql.Features, RowReaders.Feature, cancellationToken);
 
     public async Task<bool> SaveFeatureAsync(FeatureInfo feature, bool create, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(feature);
-        var sql = create
-            ? "INSERT INTO features (feature_key, cost_micros, unit, description, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (feature_key) DO NOTHING"
-            : "UPDATE features SET cost_micros = $2, unit = $3, description = $4, active = $5, updated_at = $6 WHERE feature_key = $1";
-        return await ExecuteAsync(sql, cancellationToken, feature.Key, feature.Cost.Value, feature.Unit, (object?)feature.Description ?? DBNull.Value, feature.Active, PgTime.ToDb(now)) == 1;
+        return await ExecuteAsync(create ? LedgerSql.CreateFeature : LedgerSql.UpdateFeature, cancellationToken, feature.Key, feature.Cost.Value, feature.Unit, (object?)feature.Description ?? DBNull.Value, feature.Active, PgTime.ToDb(now)) == 1;
     }
 
     public async Task<VerificationData> ReadVerificationDataAsync(CancellationToken cancellationToken)
@@ -170,20 +167,14 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
         var rows = new List<VerificationRow>();
-        foreach (var (name, sql) in Checks.Queries)
+        foreach (var (name, sql) in InvariantQueries.All)
         {
             // Whole-database scans: allowed to take as long as the database is large.
             await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(new VerificationRow(
-                    name,
-                    reader.IsDBNull(0) ? null : reader.GetString(0),
-                    reader.IsDBNull(1) ? null : reader.GetString(1),
-                    reader.GetInt64(2),
-                    reader.GetInt64(3),
-                    reader.IsDBNull(4) ? null : reader.GetGuid(4)));
+                rows.Add(InvariantQueries.Read(reader, name));
             }
         }
 
@@ -194,8 +185,8 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         }
 
         var triggers = await CountAsync("SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'entries'::regclass AND tgname IN ('entries_append_only', 'entries_no_truncate') AND tgenabled <> 'D'");
-        var accounts = await CountAsync("SELECT COUNT(*) FROM accounts");
-        var entries = await CountAsync("SELECT COUNT(*) FROM entries");
+        var accounts = await CountAsync(LedgerSql.CountAccounts);
+        var entries = await CountAsync(LedgerSql.CountEntries);
         await transaction.CommitAsync(cancellationToken);
         return new VerificationData(rows, triggers == 2, accounts, entries);
     }

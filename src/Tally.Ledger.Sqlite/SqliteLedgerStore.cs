@@ -1,8 +1,10 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Tally.Access;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
+using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 using Tally.Ledger.Verification;
 
@@ -210,12 +212,12 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         });
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
-        ExecuteWrite("DELETE FROM idempotency WHERE created_at < $1", SqliteTime.ToMicros(cutoff));
+        ExecuteWrite(LedgerSql.PurgeIdempotency, SqliteTime.ToMicros(cutoff));
 
     public Task<IReadOnlyList<UnitInfo>> ReadUnitsAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<UnitInfo>>(session =>
         {
-            using var reader = session["SELECT unit_key, precision FROM units ORDER BY unit_key"].Query();
+            using var reader = session[LedgerSql.Units].Query();
             var units = new List<UnitInfo>();
             while (reader.Read())
             {
@@ -228,15 +230,13 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     public async Task<bool> CreateUnitAsync(UnitInfo unit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(unit);
-        return await ExecuteWrite(
-            "INSERT INTO units (unit_key, precision, scale, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (unit_key) DO NOTHING",
-            unit.Key, unit.Precision, unit.Scale, SqliteTime.ToMicros(now)) == 1;
+        return await ExecuteWrite(LedgerSql.CreateUnit, unit.Key, unit.Precision, unit.Scale, SqliteTime.ToMicros(now)) == 1;
     }
 
     public Task<IReadOnlyList<FeatureInfo>> ReadFeaturesAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<FeatureInfo>>(session =>
         {
-            using var reader = session[$"SELECT {Columns.Feature} FROM features ORDER BY feature_key"].Query();
+            using var reader = session[LedgerSql.Features].Query();
             var features = new List<FeatureInfo>();
             while (reader.Read())
             {
@@ -249,18 +249,14 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     public async Task<bool> SaveFeatureAsync(FeatureInfo feature, bool create, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(feature);
-        var sql = create
-            ? "INSERT INTO features (feature_key, cost_micros, unit, description, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (feature_key) DO NOTHING"
-            : "UPDATE features SET cost_micros = $2, unit = $3, description = $4, active = $5, updated_at = $6 WHERE feature_key = $1";
-        return await ExecuteWrite(sql, feature.Key, feature.Cost.Value, feature.Unit, feature.Description, feature.Active, SqliteTime.ToMicros(now)) == 1;
+        return await ExecuteWrite(create ? LedgerSql.CreateFeature : LedgerSql.UpdateFeature, feature.Key, feature.Cost.Value, feature.Unit, feature.Description, feature.Active, SqliteTime.ToMicros(now)) == 1;
     }
 
     public Task<VerificationData> ReadVerificationDataAsync(CancellationToken cancellationToken) =>
         ReadAsync(session =>
         {
             var rows = new List<VerificationRow>();
-            // The account's seq is read back from its newest entry here, so it cannot fall behind it.
-            foreach (var (name, sql) in Checks.Queries.Where(q => q.Name != "account_seq"))
+            foreach (var (name, sql) in InvariantQueries.All)
             {
                 using var command = session.Connection.CreateCommand();
                 command.Transaction = session.Transaction;
@@ -268,19 +264,13 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    rows.Add(new VerificationRow(
-                        name,
-                        reader.IsDBNull(0) ? null : reader.GetString(0),
-                        reader.IsDBNull(1) ? null : reader.GetString(1),
-                        reader.GetInt64(2),
-                        reader.GetInt64(3),
-                        reader.IsDBNull(4) ? null : reader.GetGuid(4)));
+                    rows.Add(InvariantQueries.Read(reader, name));
                 }
             }
 
             var triggers = (long)session["SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_append_only_update', 'entries_append_only_delete')"].Scalar()!;
-            var accounts = (long)session["SELECT COUNT(*) FROM accounts"].Scalar()!;
-            var entries = (long)session["SELECT COUNT(*) FROM entries"].Scalar()!;
+            var accounts = (long)session[LedgerSql.CountAccounts].Scalar()!;
+            var entries = (long)session[LedgerSql.CountEntries].Scalar()!;
             return new VerificationData(rows, triggers == 2, accounts, entries);
         });
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Tally.Ledger.Storage;
+using Tally.Ledger.Relational;
 
 namespace Tally.Ledger.Sqlite;
 

@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using SQLitePCL;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
+using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Sqlite;

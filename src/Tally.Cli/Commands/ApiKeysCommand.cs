@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
-using Tally.Ledger.Storage;
 using Tally.Server.Auth;
+using Tally.Access;
 
 namespace Tally.Cli.Commands;
 

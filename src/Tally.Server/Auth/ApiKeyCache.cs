@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Tally.Ledger.Storage;
+using Tally.Access;
 
 namespace Tally.Server.Auth;
 

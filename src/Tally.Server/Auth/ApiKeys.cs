@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Tally.Ledger.Storage;
+using Tally.Access;
 
 namespace Tally.Server.Auth;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Tally.Ledger.Storage;
+using Tally.Access;
 
 namespace Tally.Server.Auth;
 

@@ -1,8 +1,8 @@
+using Tally.Access;
 using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
-using Tally.Ledger.Storage;
 using Tally.Server.Auth;
 
 namespace Tally.Server.Demo;

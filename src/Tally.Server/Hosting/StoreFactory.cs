@@ -1,3 +1,4 @@
+using Tally.Access;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Sqlite;
 using Tally.Ledger.Storage;

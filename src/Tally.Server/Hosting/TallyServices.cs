@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Tally.Access;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Auth;

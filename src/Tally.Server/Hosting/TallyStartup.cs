@@ -1,3 +1,4 @@
+using Tally.Access;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Auth;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using Tally.Access;
 using Tally.Ledger;
-using Tally.Ledger.Storage;
 using Tally.Server.Auth;
 
 namespace Tally.Server.Http;

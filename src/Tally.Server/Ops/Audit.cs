@@ -1,5 +1,5 @@
 using System.Text;
-using Tally.Ledger.Storage;
+using Tally.Access;
 using Tally.Server.Auth;
 using Tally.Server.Http;
 

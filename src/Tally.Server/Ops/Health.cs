@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Tally.Ledger.Storage;
+using Tally.Access;
 
 namespace Tally.Server.Ops;
 

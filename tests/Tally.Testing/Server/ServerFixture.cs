@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Tally.Ledger;
-using Tally.Ledger.Storage;
 using Tally.Server.Hosting;
 using Tally.Testing.Postgres;
 using Xunit;
+using Tally.Access;
 
 namespace Tally.Testing.Server;
 

@@ -1,4 +1,4 @@
-using Tally.Ledger.Storage;
+using Tally.Access;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
 using Tally.Server.Http;

@@ -1,4 +1,4 @@
-namespace Tally.Ledger.Storage;
+namespace Tally.Ledger.Relational;
 
 /// <summary>
 /// Access-store SQL both engines accept (positional $n parameters). Timestamps are bound in each

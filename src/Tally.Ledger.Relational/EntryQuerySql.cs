@@ -1,8 +1,9 @@
 using System.Data.Common;
 using System.Text;
 using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
 
-namespace Tally.Ledger.Storage;
+namespace Tally.Ledger.Relational;
 
 /// <summary>
 /// Builds the history query both stores run: one account, optional filters, newest first, one row

@@ -1,4 +1,4 @@
-namespace Tally.Ledger.Storage;
+namespace Tally.Access;
 
 /// <summary>An API key as stored: only the SHA-256 of its secret is kept.</summary>
 public sealed record ApiKeyRecord(
@@ -40,7 +40,7 @@ public abstract record IdempotencyClaim
 /// <summary>
 /// Who may use the API and what they did: API keys, client-token signing keys, the audit log,
 /// and idempotency for requests that are not ledger mutations (catalogs, keys). Both stores
-/// implement it beside <see cref="ILedgerStore"/>, in the same database.
+/// implement it beside their ledger store, in the same database.
 /// </summary>
 public interface IAccessStore
 {

@@ -2,8 +2,9 @@ using System.Data.Common;
 using System.Text.Json;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Model;
+using Tally.Ledger.Storage;
 
-namespace Tally.Ledger.Storage;
+namespace Tally.Ledger.Relational;
 
 /// <summary>
 /// Column lists both stores select, in this order, and the readers that turn them into rows.

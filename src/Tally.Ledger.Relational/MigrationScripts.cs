@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Tally.Ledger.Storage;
+namespace Tally.Ledger.Relational;
 
 /// <summary>A forward-only schema migration: <c>NNNN_name.sql</c>, applied once, never edited once shipped.</summary>
 public sealed record MigrationScript(int Version, string Name, string Sql);

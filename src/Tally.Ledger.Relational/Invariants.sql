@@ -73,10 +73,12 @@ LEFT JOIN (SELECT hold_id, SUM(amount) AS pinned FROM hold_pins GROUP BY hold_id
 WHERE h.amount <> COALESCE(p.pinned, 0) + h.unbacked OR h.captured < 0 OR h.captured > h.amount;
 
 -- check: account_seq
-SELECT a.external_id AS account, NULL AS unit, a.seq AS expected, m.seq AS actual, NULL AS item
+-- account_seqs is each store's view of an account's seq (SQLite reads it back from the journal).
+SELECT a.external_id AS account, NULL AS unit, s.seq AS expected, m.seq AS actual, NULL AS item
 FROM accounts a
+JOIN account_seqs s ON s.account_id = a.id
 JOIN (SELECT account_id, MAX(seq) AS seq FROM entries GROUP BY account_id) m ON m.account_id = a.id
-WHERE m.seq > a.seq;
+WHERE m.seq > s.seq;
 
 -- check: transfers_balance
 SELECT MIN(a.external_id) AS account, MIN(e.unit) AS unit, 2 AS expected,
