@@ -6,7 +6,7 @@ using Tally.Ledger.Sqlite;
 using Tally.Testing.Postgres;
 
 // Tally's hot-path benchmark. Prints one table: the pgbench baseline and the library's charge
-// throughput on PostgreSQL and SQLite, each with its SPEC §14 target. See bench/README.md.
+// throughput on PostgreSQL and SQLite, each with its target (bench/README.md). See bench/README.md.
 var seconds = new Option<int>("--seconds") { Description = "Measured seconds per scenario", DefaultValueFactory = _ => 10 };
 var accounts = new Option<int>("--accounts") { Description = "Accounts (and pgbench rows) for the random scenarios", DefaultValueFactory = _ => 10_000 };
 var only = new Option<string>("--only") { Description = "all | postgres | sqlite", DefaultValueFactory = _ => "all" };

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Tally.Bench;
 
-/// <summary>One row of the benchmark table: a measured load and its SPEC §14 target.</summary>
+/// <summary>One row of the benchmark table: a measured load and its target (bench/README.md).</summary>
 internal sealed record ResultRow(LoadResult Result, string Target, double? Ratio);
 
 /// <summary>Prints the benchmark table to the console, and as Markdown for bench/README.md's history.</summary>

@@ -12,7 +12,7 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
 {
     public IAnsiConsole Console { get; } = console;
 
-    /// <summary>Settings from the environment (the seed's names; SPEC §12).</summary>
+    /// <summary>Settings from the environment (the seed's names; README, "Configuration").</summary>
     public static TallySettings Settings() => TallySettings.Load(new ConfigurationBuilder().AddEnvironmentVariables().Build());
 
     public static CreditLedger OpenLedger(ILedgerStore store) => new(store, Settings().Ledger, TimeProvider.System);

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Tally.Client;
 
 /// <summary>
-/// Tally answered with a problem document. <c>Code</c> is API.md's stable error code
+/// Tally answered with a problem document. <c>Code</c> is the stable error code (docs/api.md, "Errors")
 /// (<c>insufficient_credits</c>, <c>account_frozen</c>, <c>idempotency_conflict</c>, …).
 /// Subclasses cover the answers callers usually handle.
 /// </summary>

@@ -1,4 +1,4 @@
--- Invariant queries of SPEC §3, written once in SQL that both SQLite and PostgreSQL accept.
+-- Invariant queries of the README's invariants, written once in SQL that both SQLite and PostgreSQL accept.
 -- Each query returns only violations, as (account, unit, expected, actual, item):
 -- `item` is the lot or hold the violation is about, or NULL. Each query follows a line naming it
 -- (see Verification/Checks.cs for what each name means).

@@ -1,7 +1,7 @@
 namespace Tally.Ledger;
 
 /// <summary>
-/// The ledger's rules that come from configuration (SPEC §12; the seed's names in brackets).
+/// The ledger's rules that come from configuration (README, "Configuration"; the seed's names in brackets).
 /// Amounts are in whole units of the unit they apply to.
 /// </summary>
 public sealed class LedgerOptions

@@ -4,7 +4,7 @@ using Tally.Testing.Server;
 
 namespace Tally.Server.Tests;
 
-/// <summary>Every endpoint and error of API.md against a real server, once per store (see the subclasses).</summary>
+/// <summary>Every endpoint and error of docs/api.md against a real server, once per store (see the subclasses).</summary>
 public abstract partial class ApiTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : ServerFixture
 {

@@ -38,7 +38,7 @@ public readonly record struct Micros(long Value)
     public override string ToString() => ToDecimal().ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>Prices a feature use: cost × quantity, rounded <b>up</b> to the unit's precision (API.md).</summary>
+/// <summary>Prices a feature use: cost × quantity, rounded <b>up</b> to the unit's precision (docs/api.md).</summary>
 public static class FeaturePricing
 {
     /// <summary>

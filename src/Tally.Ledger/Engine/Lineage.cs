@@ -5,7 +5,7 @@ using Tally.Ledger.Storage;
 namespace Tally.Ledger.Engine;
 
 /// <summary>
-/// Credits keep their terms wherever they move (API.md "Reversals", "Transfers"). What a reversal
+/// Credits keep their terms wherever they move (docs/api.md, "Reversals", "Transfers"). What a reversal
 /// or transfer brings in is split by the lots that paid for it, and each part becomes a lot with
 /// that lot's terms: a reversal keeps scope, expiry, priority and paid/granted nature (a part
 /// whose lot has expired meanwhile comes back expired, and is written off at once); a transfer

@@ -6,7 +6,7 @@ using Tally.Ledger.Outcomes;
 namespace Tally.Ledger.Engine;
 
 /// <summary>
-/// Field rules shared by every command (SPEC §2 amounts, API.md limits). Each returns the refusal
+/// Field rules shared by every command (docs/api.md amounts, docs/api.md limits). Each returns the refusal
 /// naming the field as the API spells it, or null when the value is acceptable.
 /// </summary>
 internal static class Rules

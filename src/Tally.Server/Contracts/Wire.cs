@@ -7,7 +7,7 @@ namespace Tally.Server.Contracts;
 /// <summary>Soonest expiry: when, and how much expires then.</summary>
 public sealed record NextExpiryDto(DateTimeOffset At, decimal Amount);
 
-/// <summary>One unit's balance (API.md "Balance").</summary>
+/// <summary>One unit's balance (docs/api.md, "Balance").</summary>
 public sealed record BalanceDto(string Unit, decimal Available, decimal Held, decimal Total, NextExpiryDto? NextExpiry)
 {
     public static BalanceDto From(BalanceView b) => new(
@@ -18,7 +18,7 @@ public sealed record BalanceDto(string Unit, decimal Available, decimal Held, de
         b.NextExpiry is { } next ? new NextExpiryDto(next.At, b.Unit.ToDecimal(next.Amount)) : null);
 }
 
-/// <summary>API.md "Account".</summary>
+/// <summary>docs/api.md, "Account".</summary>
 public sealed record AccountDto(
     string Id,
     string Tier,
@@ -41,7 +41,7 @@ public sealed record BalanceResponse(string Account, bool Frozen, long Seq, IRea
     public static BalanceResponse From(AccountView a) => new(a.Id, a.Frozen, a.Seq, a.Balances.Select(BalanceDto.From).ToList());
 }
 
-/// <summary>API.md "Entry".</summary>
+/// <summary>docs/api.md, "Entry".</summary>
 public sealed record EntryDto(
     string Id,
     string Account,
@@ -83,7 +83,7 @@ public sealed record EntryDto(
         e.CreatedAt);
 }
 
-/// <summary>API.md "Hold".</summary>
+/// <summary>docs/api.md, "Hold".</summary>
 public sealed record HoldDto(
     string Id,
     string Account,
@@ -101,7 +101,7 @@ public sealed record HoldDto(
         Names.Of(h.Status), h.Feature, h.Description, h.ExpiresAt, h.CreatedAt);
 }
 
-/// <summary>API.md "Mutation result": grants, charges, reversals, adjustments.</summary>
+/// <summary>docs/api.md, "Mutation result": grants, charges, reversals, adjustments.</summary>
 public sealed record MutationResponse(EntryDto? Entry, BalanceDto Balance);
 
 /// <summary>Capture and release answers.</summary>

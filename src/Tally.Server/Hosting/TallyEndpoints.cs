@@ -53,7 +53,17 @@ public static class TallyEndpoints
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapMetrics("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("Tally API"));
+        // The reference UI stays on this machine: no AI agent, MCP, deploy or client buttons that
+        // lead to Scalar's cloud, no telemetry, no fonts from a CDN.
+        app.MapScalarApiReference("/docs", options => options
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .WithTitle("Tally API")
+            .DisableAgent()
+            .DisableMcp()
+            .DisableTelemetry()
+            .DisableDefaultFonts()
+            .HideClientButton()
+            .HideDeveloperTools());
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }

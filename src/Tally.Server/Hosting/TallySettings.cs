@@ -22,7 +22,7 @@ public sealed class SettingsException : Exception
 }
 
 /// <summary>
-/// Every setting Tally reads, under the seed's names where it had one (SPEC §12), from any
+/// Every setting Tally reads, under the seed's names where it had one (README, "Configuration"), from any
 /// configuration source (appsettings.json, environment variables, command line). Read once at
 /// start; <see cref="Load"/> throws <see cref="SettingsException"/> naming the first bad value.
 /// </summary>
@@ -166,7 +166,7 @@ public sealed class TallySettings
     }
 }
 
-/// <summary>The seed's pricing, fraud and analytics settings (SPEC §9–§12).</summary>
+/// <summary>The seed's pricing, fraud and analytics settings (README, "Configuration").</summary>
 public sealed record SeedSettings(
     long MinPurchase,
     long MaxPurchase,

@@ -5,7 +5,7 @@ using Tally.Ledger.Outcomes;
 namespace Tally.Server.Http;
 
 /// <summary>
-/// The one place errors become RFC 7807 documents with Tally's stable <c>code</c>s (API.md).
+/// The one place errors become RFC 7807 documents with Tally's stable <c>code</c>s (docs/api.md).
 /// Every document carries <c>code</c> and <c>traceId</c>; validation errors carry <c>errors</c>.
 /// </summary>
 public static class Problems

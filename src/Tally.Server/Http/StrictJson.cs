@@ -13,7 +13,7 @@ namespace Tally.Server.Http;
 /// </summary>
 public static class StrictJson
 {
-    /// <summary>Deepest nesting accepted anywhere in a body, <c>metadata</c> included (API.md "Bodies").</summary>
+    /// <summary>Deepest nesting accepted anywhere in a body, <c>metadata</c> included (docs/api.md, "Bodies").</summary>
     public const int MaxDepth = 32;
 
     /// <summary>Null when <paramref name="json"/> is acceptable; else what is wrong, for the problem's detail.</summary>
