@@ -1,66 +1,83 @@
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Tally.Server.Auth;
 
-/// <summary>
-/// What an endpoint requires: a scope, and whether a client token for the account in the route
-/// (<c>{externalId}</c>) may call it. Checked by <see cref="AccessFilter"/>.
-/// </summary>
-public sealed record AccessRequirement(string? Scope, bool ClientTokens);
-
-/// <summary>Declares endpoints' access requirements.</summary>
-public static class AccessExtensions
+/// <summary>The authorization policies: one per scope, and one for any API key.</summary>
+public static class Policies
 {
-    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope, bool clientTokens = false)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new AccessRequirement(scope, clientTokens));
+    public const string Read = "scope:read";
+    public const string Charge = "scope:charge";
+    public const string Grant = "scope:grant";
+    public const string Admin = "scope:admin";
 
-    /// <summary>An API key of any scope (the handler checks what it needs, e.g. per batch operation); no client tokens.</summary>
-    public static TBuilder RequireCredential<TBuilder>(this TBuilder builder)
+    /// <summary>Any API key, whatever its scopes (the handler checks what it needs, e.g. per batch operation).</summary>
+    public const string ApiKey = "api-key";
+
+    /// <summary>Registers the policies and the handler that decides them.</summary>
+    public static IServiceCollection AddTallyAuthorization(this IServiceCollection services)
+    {
+        services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Read, p => p.AddRequirements(new ScopeRequirement(Scopes.Read)))
+            .AddPolicy(Charge, p => p.AddRequirements(new ScopeRequirement(Scopes.Charge)))
+            .AddPolicy(Grant, p => p.AddRequirements(new ScopeRequirement(Scopes.Grant)))
+            .AddPolicy(Admin, p => p.AddRequirements(new ScopeRequirement(Scopes.Admin)))
+            .AddPolicy(ApiKey, p => p.AddRequirements(new ScopeRequirement(null)));
+        return services;
+    }
+
+    /// <summary>
+    /// Lets a client token for the account in the route (<c>{externalId}</c>) call this endpoint,
+    /// which must be a read (client tokens carry the read scope and nothing else).
+    /// </summary>
+    public static TBuilder AllowClientTokens<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new AccessRequirement(null, false));
+        builder.WithMetadata(new ClientTokensAllowed());
 }
 
+/// <summary>Endpoint metadata: client tokens of the route's own account may call it (<see cref="Policies.AllowClientTokens"/>).</summary>
+public sealed class ClientTokensAllowed;
+
+/// <summary>A scope an API key must hold (admin holds them all); null: any API key.</summary>
+public sealed record ScopeRequirement(string? Scope) : IAuthorizationRequirement;
+
 /// <summary>
-/// Enforces <see cref="AccessRequirement"/>: no or bad credential → 401; a key without the scope,
-/// or a client token outside its own account or on an endpoint browsers may not call → 403.
+/// Decides <see cref="ScopeRequirement"/>s. API keys pass by scope. Client tokens pass only for
+/// reads of their own account on endpoints marked <see cref="ClientTokensAllowed"/>: the resource
+/// is the request, whose route names the account. Anything else fails: 401 without a valid
+/// credential, 403 with one (the authentication handler writes both as problem documents).
 /// </summary>
-public sealed class AccessFilter : IEndpointFilter
+public sealed class ScopeHandler : AuthorizationHandler<ScopeRequirement>
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
         ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
-        var requirement = http.GetEndpoint()?.Metadata.GetMetadata<AccessRequirement>();
-        if (requirement is null)
+        ArgumentNullException.ThrowIfNull(requirement);
+        var user = context.User;
+        if (user.Identity?.IsAuthenticated != true)
         {
-            return await next(context);
+            return Task.CompletedTask;
         }
 
-        if (http.User.Identity?.IsAuthenticated != true)
-        {
-            await http.ChallengeAsync(TallyAuthenticationHandler.SchemeName);
-            return Results.Empty;
-        }
-
-        var user = http.User;
         if (TallyClaims.IsClientToken(user))
         {
-            var route = http.GetRouteValue("externalId") as string;
-            var own = user.FindFirst(TallyClaims.Account)?.Value;
-            if (!requirement.ClientTokens || route is null || !string.Equals(route, own, StringComparison.Ordinal))
+            if (requirement.Scope == Scopes.Read
+                && context.Resource is HttpContext http
+                && http.GetEndpoint()?.Metadata.GetMetadata<ClientTokensAllowed>() is not null
+                && http.GetRouteValue("externalId") is string account
+                && string.Equals(account, user.FindFirst(TallyClaims.Account)?.Value, StringComparison.Ordinal))
             {
-                await http.ForbidAsync(TallyAuthenticationHandler.SchemeName);
-                return Results.Empty;
+                context.Succeed(requirement);
             }
-        }
-        else if (requirement.Scope is { } scope && !TallyClaims.HasScope(user, scope))
-        {
-            await http.ForbidAsync(TallyAuthenticationHandler.SchemeName);
-            return Results.Empty;
+
+            return Task.CompletedTask;
         }
 
-        return await next(context);
+        if (requirement.Scope is null || TallyClaims.HasScope(user, requirement.Scope))
+        {
+            context.Succeed(requirement);
+        }
+
+        return Task.CompletedTask;
     }
 }

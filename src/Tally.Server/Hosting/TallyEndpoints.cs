@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using Scalar.AspNetCore;
-using Tally.Server.Auth;
 using Tally.Server.Features.Accounts;
 using Tally.Server.Features.ApiKeys;
 using Tally.Server.Features.Batch;
@@ -26,6 +25,7 @@ public static class TallyEndpoints
         app.UseStatusCodePages(context => StatusProblems.WriteAsync(context.HttpContext));
         app.UseHttpMetrics();
         app.UseAuthentication();
+        app.UseAuthorization();
         var settings = app.Services.GetRequiredService<TallySettings>();
         if (settings.KeyRateLimit is not null)
         {
@@ -37,7 +37,7 @@ public static class TallyEndpoints
 
     public static IEndpointRouteBuilder MapTally(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").AddEndpointFilter<AccessFilter>();
+        var v1 = app.MapGroup("/v1");
         v1.MapAccounts();
         v1.MapGrants();
         v1.MapCharges();

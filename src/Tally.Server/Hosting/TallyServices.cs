@@ -39,7 +39,7 @@ public static class TallyServices
 
         services.AddAuthentication(TallyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TallyAuthenticationHandler>(TallyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorization();
+        services.AddTallyAuthorization();
         services.AddTallyRateLimits(settings);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {

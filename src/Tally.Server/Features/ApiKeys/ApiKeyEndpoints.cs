@@ -22,11 +22,11 @@ public static class ApiKeyEndpoints
 {
     public static void MapApiKeys(this RouteGroupBuilder v1)
     {
-        var keys = v1.MapGroup("/api-keys").WithTags("API keys");
-        keys.MapGet("", ListAsync).RequireScope(Scopes.Admin).Produces<ListResponse<ApiKeyDto>>();
-        keys.MapPost("", CreateAsync).RequireScope(Scopes.Admin).Audited(redacted: true).Accepts<ApiKeyRequest>("application/json")
+        var keys = v1.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
+        keys.MapGet("", ListAsync).Produces<ListResponse<ApiKeyDto>>();
+        keys.MapPost("", CreateAsync).Audited(redacted: true).Accepts<ApiKeyRequest>("application/json")
             .Produces<CreatedApiKeyDto>(201).ProducesProblem(400).WithSummary("Create a key; its secret is in this answer only");
-        keys.MapDelete("/{id}", RevokeAsync).RequireScope(Scopes.Admin).Audited().Produces(204).ProducesProblem(404).WithSummary("Revoke a key");
+        keys.MapDelete("/{id}", RevokeAsync).Audited().Produces(204).ProducesProblem(404).WithSummary("Revoke a key");
     }
 
     private static async Task<IResult> ListAsync(IAccessStore store, CancellationToken ct) =>

@@ -26,7 +26,7 @@ public static class BatchEndpoints
     {
         // Each operation needs its own scope (grant: grant; charge, reserve, capture, release: charge),
         // checked below once the operations are known; the route itself only asks for an API key.
-        v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireCredential()
+        v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireAuthorization(Policies.ApiKey)
             .Accepts<BatchRequest>("application/json").Produces<BatchResponse>()
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(413)
             .WithSummary("Up to 1,000 grant/charge/reserve/capture/release operations; atomic answers the failing operation's problem with failedIndex");

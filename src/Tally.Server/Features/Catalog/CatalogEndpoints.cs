@@ -28,15 +28,15 @@ public static class CatalogEndpoints
 {
     public static void MapCatalog(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/units", UnitsAsync).WithTags("Catalog").RequireScope(Scopes.Read).Produces<ListResponse<UnitDto>>();
-        v1.MapPost("/units", CreateUnitAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+        v1.MapGet("/units", UnitsAsync).WithTags("Catalog").RequireAuthorization(Policies.Read).Produces<ListResponse<UnitDto>>();
+        v1.MapPost("/units", CreateUnitAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
             .Accepts<UnitRequest>("application/json").Produces<UnitDto>(201).ProducesProblem(400).ProducesProblem(409)
             .WithSummary("Add a unit (precision 0–6, fixed forever)");
-        v1.MapGet("/features", FeaturesAsync).WithTags("Catalog").RequireScope(Scopes.Read).Produces<ListResponse<FeatureDto>>();
-        v1.MapPost("/features", CreateFeatureAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+        v1.MapGet("/features", FeaturesAsync).WithTags("Catalog").RequireAuthorization(Policies.Read).Produces<ListResponse<FeatureDto>>();
+        v1.MapPost("/features", CreateFeatureAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
             .Accepts<FeatureRequest>("application/json").Produces<FeatureDto>(201).ProducesProblem(400).ProducesProblem(409)
             .WithSummary("Price a feature: charges may then name it with a quantity");
-        v1.MapPatch("/features/{key}", PatchFeatureAsync).WithTags("Catalog").RequireScope(Scopes.Admin).Audited()
+        v1.MapPatch("/features/{key}", PatchFeatureAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
             .Accepts<FeaturePatch>("application/json").Produces<FeatureDto>().ProducesProblem(400).ProducesProblem(404);
     }
 

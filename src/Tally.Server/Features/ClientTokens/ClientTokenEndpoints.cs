@@ -15,7 +15,7 @@ public static class ClientTokenEndpoints
 {
     public static void MapClientTokens(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/accounts/{externalId}/client-tokens", IssueAsync).WithTags("Client tokens").RequireScope(Scopes.Admin).Audited(redacted: true)
+        v1.MapPost("/accounts/{externalId}/client-tokens", IssueAsync).WithTags("Client tokens").RequireAuthorization(Policies.Admin).Audited(redacted: true)
             .Accepts<ClientTokenRequest>("application/json").Produces<ClientTokenDto>(201).ProducesProblem(400)
             .WithSummary("A short-lived browser token for one account: read its balance, history and events");
     }

@@ -20,10 +20,10 @@ public static class EntryEndpoints
 
     public static void MapEntries(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/accounts/{externalId}/entries", ListAsync).WithTags("Entries").RequireScope(Scopes.Read, clientTokens: true)
+        v1.MapGet("/accounts/{externalId}/entries", ListAsync).WithTags("Entries").RequireAuthorization(Policies.Read).AllowClientTokens()
             .Produces<EntryListResponse>().Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(404)
             .WithSummary("Journal newest first: ?limit (≤ 500) &cursor &type &feature &unit &from &to (from inclusive, to exclusive); Accept: text/csv for all pages as CSV");
-        v1.MapPost("/entries/{entryId}/reverse", ReverseAsync).WithTags("Entries").RequireScope(Scopes.Grant)
+        v1.MapPost("/entries/{entryId}/reverse", ReverseAsync).WithTags("Entries").RequireAuthorization(Policies.Grant)
             .Accepts<ReverseRequest>("application/json").Produces<MutationResponse>(201)
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithSummary("Undo a charge or capture, fully or partly; the credits come back as a refund lot");

@@ -57,7 +57,7 @@ public static class GrantEndpoints
 {
     public static void MapGrants(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/accounts/{externalId}/grants", GrantAsync).WithTags("Grants").RequireScope(Scopes.Grant)
+        v1.MapPost("/accounts/{externalId}/grants", GrantAsync).WithTags("Grants").RequireAuthorization(Policies.Grant)
             .Accepts<GrantRequest>("application/json").Produces<MutationResponse>(201).ProducesProblem(400)
             .WithSummary("Add a lot of credits (created account gets the signup grant first)");
     }

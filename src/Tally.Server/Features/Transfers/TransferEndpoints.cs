@@ -12,7 +12,7 @@ public static class TransferEndpoints
 {
     public static void MapTransfers(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/transfers", TransferAsync).WithTags("Transfers").RequireScope(Scopes.Grant)
+        v1.MapPost("/transfers", TransferAsync).WithTags("Transfers").RequireAuthorization(Policies.Grant)
             .Accepts<TransferRequest>("application/json").Produces<TransferResponse>(201)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423)
             .WithSummary("Move credits between two accounts: both entries or neither");
