@@ -13,7 +13,7 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
     public IAnsiConsole Console { get; } = console;
 
     /// <summary>Settings from the environment (the seed's names; README, "Configuration").</summary>
-    public static TallySettings Settings() => TallySettings.Load(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+    public static TallyOptions Settings() => TallyOptions.Load(new ConfigurationBuilder().AddEnvironmentVariables().Build());
 
     public static CreditLedger OpenLedger(ILedgerStore store) => new(store, Settings().Ledger, TimeProvider.System);
 
@@ -24,7 +24,7 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
     public async Task<int> RunAsync(ParseResult parse, Func<ILedgerStore, Task<int>> body)
     {
         ILedgerStore store;
-        TallySettings settings;
+        TallyOptions settings;
         try
         {
             settings = Settings();

@@ -74,9 +74,9 @@ public sealed class ModelTests
     [Fact]
     public void Invalid_options_name_the_setting()
     {
-        new LedgerOptions { MaxBalance = 0 }.Validate()!.Value.Setting.ShouldBe("CREDIT_MAX_BALANCE");
-        new LedgerOptions { InitialAmount = -1 }.Validate()!.Value.Setting.ShouldBe("CREDIT_INITIAL_AMOUNT");
-        new LedgerOptions { IdempotencyRetention = TimeSpan.FromHours(1) }.Validate()!.Value.Setting.ShouldBe("TALLY_IDEMPOTENCY_RETENTION_HOURS");
+        new LedgerOptions { MaxBalance = 0 }.Validate()!.Value.Setting.ShouldBe("MaxBalance");
+        new LedgerOptions { InitialAmount = -1 }.Validate()!.Value.Setting.ShouldBe("InitialAmount");
+        new LedgerOptions { IdempotencyRetention = TimeSpan.FromHours(1) }.Validate()!.Value.Setting.ShouldBe("IdempotencyRetention");
         new LedgerOptions().Validate().ShouldBeNull();
     }
 }

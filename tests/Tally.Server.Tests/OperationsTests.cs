@@ -51,8 +51,8 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     [InlineData("TALLY_DATABASE", "mysql://nope")]
     [InlineData("TALLY_BOOTSTRAP_API_KEY", "tally_sk_short")]
     [InlineData("TALLY_AUTO_CREATE_ACCOUNTS", "maybe")]
-    [InlineData("CREDIT_BULK_DISCOUNT_ABC", "10")]
-    [InlineData("CREDIT_BASE_PRICE", "free")]
+    [InlineData("TALLY_PUBLIC_URL", "not a url")]
+    [InlineData("CREDIT_INITIAL_AMOUNT", "2000000")]
     [InlineData("TALLY_GROUP_COMMIT", "sometimes")]
     [InlineData("TALLY_GROUP_COMMIT_LANES", "0")]
     [InlineData("TALLY_GROUP_COMMIT_MAX_BATCH", "100000")]
@@ -60,7 +60,7 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [name] = value }).Build();
 
-        Should.Throw<SettingsException>(() => TallySettings.Load(configuration)).Message.ShouldContain(name);
+        Should.Throw<SettingsException>(() => TallyOptions.Load(configuration)).Message.ShouldContain(name);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     [Fact]
     public void Group_commit_settings_reach_the_ledger()
     {
-        var settings = TallySettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = TallyOptions.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["TALLY_GROUP_COMMIT"] = "false",
             ["TALLY_GROUP_COMMIT_LANES"] = "3",
@@ -85,20 +85,18 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     }
 
     [Fact]
-    public void Seed_settings_parse_with_their_defaults()
+    public void Settings_have_their_documented_defaults()
     {
-        var settings = TallySettings.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = TallyOptions.Load(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["CREDIT_BULK_DISCOUNT_1000"] = "10",
-            ["CREDIT_BULK_DISCOUNT_5000"] = "15",
             ["CREDIT_RATE_LIMIT_MAX_DEDUCTIONS"] = "100",
         }).Build());
 
         settings.Ledger.InitialAmount.ShouldBe(100);
-        settings.Seed.BasePrice.ShouldBe(0.01m);
-        settings.Seed.BulkDiscounts[5000].ShouldBe(15);
+        settings.Ledger.MaxPerOperation.ShouldBe(1_000_000);
         settings.MaxDeductions.ShouldBe(100);
         settings.DeductionWindow.ShouldBe(TimeSpan.FromHours(1));
         settings.KeyRateLimit.ShouldBeNull();
+        settings.SweepInterval.ShouldBe(TimeSpan.FromMinutes(1));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Tally.Ledger;
 
 namespace Tally.Server.Hosting;
@@ -7,16 +8,17 @@ namespace Tally.Server.Hosting;
 /// remainders are written off, holds past their TTL released, old idempotency keys forgotten.
 /// Safe on many instances at once (each account is swept under its row lock).
 /// </summary>
-public sealed partial class ExpirySweeper(CreditLedger ledger, TallySettings settings, ILogger<ExpirySweeper> logger) : BackgroundService
+public sealed partial class ExpirySweeper(CreditLedger ledger, IOptions<TallyOptions> options, ILogger<ExpirySweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (settings.SweepInterval <= TimeSpan.Zero)
+        var interval = options.Value.SweepInterval;
+        if (interval <= TimeSpan.Zero)
         {
             return;
         }
 
-        using var timer = new PeriodicTimer(settings.SweepInterval);
+        using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try

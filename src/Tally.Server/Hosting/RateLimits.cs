@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 using Tally.Ledger.Commands;
 using Tally.Server.Auth;
 using Tally.Server.Http;
@@ -14,7 +15,7 @@ namespace Tally.Server.Hosting;
 /// </summary>
 public static class RateLimits
 {
-    public static IServiceCollection AddTallyRateLimits(this IServiceCollection services, TallySettings settings)
+    public static IServiceCollection AddTallyRateLimits(this IServiceCollection services, TallyOptions settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton<DeductionLimits>();
@@ -59,10 +60,10 @@ public static class RateLimits
 /// holds, each one of a batch, transfers (for the account paying) and negative adjustments. It is
 /// applied to the commands themselves, so no endpoint can forget it.
 /// </summary>
-public sealed class DeductionLimits(TallySettings settings) : IDisposable
+public sealed class DeductionLimits(IOptions<TallyOptions> options) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string>? _limiter = settings.MaxDeductions is { } max
-        ? PartitionedRateLimiter.Create<string, string>(account => RateLimitPartition.GetFixedWindowLimiter(account, _ => RateLimits.Window(max, settings.DeductionWindow)))
+    private readonly PartitionedRateLimiter<string>? _limiter = options.Value.MaxDeductions is { } max
+        ? PartitionedRateLimiter.Create<string, string>(account => RateLimitPartition.GetFixedWindowLimiter(account, _ => RateLimits.Window(max, options.Value.DeductionWindow)))
         : null;
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 using Tally.Server.Features.Accounts;
@@ -26,8 +27,7 @@ public static class TallyEndpoints
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.UseAuthorization();
-        var settings = app.Services.GetRequiredService<TallySettings>();
-        if (settings.KeyRateLimit is not null)
+        if (app.Services.GetRequiredService<IOptions<TallyOptions>>().Value.KeyRateLimit is not null)
         {
             app.UseRateLimiter();
         }

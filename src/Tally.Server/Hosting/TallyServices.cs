@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Tally.Access;
@@ -22,9 +23,12 @@ public static class TallyServices
     public static IServiceCollection AddTally(this IServiceCollection services, IConfiguration configuration, bool demo = false)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var settings = TallySettings.Load(configuration);
+        // Read and checked now: what gets registered depends on them, and a bad value must stop
+        // the host before it starts, naming the setting. Consumers take IOptions<TallyOptions>.
+        var settings = TallyOptions.Load(configuration);
+        services.AddOptions<TallyOptions>().Bind(configuration).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TallyOptions>, TallyOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(settings);
         services.AddSingleton(new DemoMode(demo));
         services.AddSingleton(sp => StoreFactory.Open(settings.Database, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());

@@ -1,4 +1,5 @@
 using Tally.Access;
+using Microsoft.Extensions.Options;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Auth;
@@ -25,13 +26,14 @@ public sealed partial class TallyStartup(
     IAccessStore access,
     CreditLedger ledger,
     ClientTokens tokens,
-    TallySettings settings,
+    IOptions<TallyOptions> options,
     DemoMode demo,
     TimeProvider time,
     ILogger<TallyStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var settings = options.Value;
         if (settings.MigrateOnStart)
         {
             var applied = await store.MigrateAsync(cancellationToken);

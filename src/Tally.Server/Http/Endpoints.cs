@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Tally.Server.Hosting;
 
 namespace Tally.Server.Http;
@@ -9,7 +10,7 @@ public static class Requests
     public static Task<(JsonBody<T>? Body, IResult? Problem)> BodyAsync<T>(HttpContext http, bool allowEmpty = false, bool batch = false)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var settings = http.RequestServices.GetRequiredService<TallySettings>();
+        var settings = http.RequestServices.GetRequiredService<IOptions<TallyOptions>>().Value;
         return JsonBodyReader.ReadAsync<T>(http, batch ? settings.MaxBatchBodyBytes : settings.MaxBodyBytes, allowEmpty, http.RequestAborted);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Tally.Ledger.Model;
 using Tally.Server.Auth;
 using Tally.Server.Hosting;
@@ -20,7 +21,7 @@ public static class ClientTokenEndpoints
             .WithSummary("A short-lived browser token for one account: read its balance, history and events");
     }
 
-    private static async Task<IResult> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, TallySettings settings, HttpIdempotency idempotency, CancellationToken ct)
+    private static async Task<IResult> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, IOptions<TallyOptions> settings, HttpIdempotency idempotency, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<ClientTokenRequest>(http, async body =>
         {
@@ -34,7 +35,7 @@ public static class ClientTokenEndpoints
                 return Problems.Result(Problems.Validation(Problems.TraceId(http), "ttlSeconds", "must be an integer from 1 to 3600"));
             }
 
-            var ttl = body.Value.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.ClientTokenDefaultTtl;
+            var ttl = body.Value.TtlSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.Value.ClientTokenDefaultTtl;
             var (token, expiresAt) = await tokens.IssueAsync(externalId, ttl, ct);
             var issued = new ClientTokenDto(token, expiresAt);
             return BytesResult.JsonWithSecret(201, issued, issued with { Token = null });

@@ -1,0 +1,141 @@
+using System.ComponentModel.DataAnnotations;
+using Tally.Ledger;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>
+/// Every setting Tally reads, bound by name from any configuration source (appsettings.json,
+/// environment variables, the command line as <c>--NAME=value</c>) — under the seed's names where
+/// it had one (the README's "Configuration" table). <see cref="TallyOptionsValidator"/> checks them
+/// all at start; a bad value stops the server or command with exit code 2 and names the setting.
+/// </summary>
+public sealed class TallyOptions
+{
+    [ConfigurationKeyName("TALLY_DATABASE")]
+    public string Database { get; set; } = StoreFactory.DefaultDatabase;
+
+    [ConfigurationKeyName("TALLY_MIGRATE_ON_START")]
+    public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>An admin API key made to exist at start (automation, CI).</summary>
+    [ConfigurationKeyName("TALLY_BOOTSTRAP_API_KEY")]
+    public string? BootstrapApiKey { get; set; }
+
+    [ConfigurationKeyName("TALLY_PUBLIC_URL")]
+    [Url]
+    public string? PublicUrl { get; set; }
+
+    [ConfigurationKeyName("CREDIT_INITIAL_AMOUNT")]
+    [Range(0, 1_000_000_000_000)]
+    public long InitialAmount { get; set; } = 100;
+
+    [ConfigurationKeyName("CREDIT_MAX_BALANCE")]
+    [Range(1, 1_000_000_000_000)]
+    public long MaxBalance { get; set; } = 1_000_000;
+
+    [ConfigurationKeyName("CREDIT_MAX_PER_OPERATION")]
+    [Range(1, 1_000_000_000_000)]
+    public long MaxPerOperation { get; set; } = 1_000_000;
+
+    [ConfigurationKeyName("TALLY_AUTO_CREATE_ACCOUNTS")]
+    public bool AutoCreateAccounts { get; set; } = true;
+
+    [ConfigurationKeyName("TALLY_IDEMPOTENCY_RETENTION_HOURS")]
+    [Range(24, 24 * 365)]
+    public int IdempotencyRetentionHours { get; set; } = 24;
+
+    [ConfigurationKeyName("TALLY_GROUP_COMMIT")]
+    public bool GroupCommit { get; set; } = true;
+
+    /// <summary>Null: the store's own (SQLite 1, PostgreSQL 2).</summary>
+    [ConfigurationKeyName("TALLY_GROUP_COMMIT_LANES")]
+    [Range(1, 64)]
+    public int? GroupCommitLanes { get; set; }
+
+    [ConfigurationKeyName("TALLY_GROUP_COMMIT_MAX_BATCH")]
+    [Range(1, 10_000)]
+    public int GroupCommitMaxBatch { get; set; } = 128;
+
+    /// <summary>Requests one credential may make per <see cref="KeyRateWindowMs"/>; null = unlimited.</summary>
+    [ConfigurationKeyName("TALLY_RATE_LIMIT_REQUESTS")]
+    [Range(1, 1_000_000)]
+    public int? KeyRateLimit { get; set; }
+
+    [ConfigurationKeyName("TALLY_RATE_LIMIT_WINDOW")]
+    [Range(100, 86_400_000)]
+    public long KeyRateWindowMs { get; set; } = 60_000;
+
+    /// <summary>Deductions one account may make per <see cref="DeductionWindowMs"/>; null = unlimited.</summary>
+    [ConfigurationKeyName("CREDIT_RATE_LIMIT_MAX_DEDUCTIONS")]
+    [Range(1, 10_000_000)]
+    public int? MaxDeductions { get; set; }
+
+    [ConfigurationKeyName("CREDIT_RATE_LIMIT_WINDOW")]
+    [Range(100, 31L * 86_400_000)]
+    public long DeductionWindowMs { get; set; } = 3_600_000;
+
+    /// <summary>How often the expiry sweeper runs; 0 turns it off.</summary>
+    [ConfigurationKeyName("TALLY_SWEEP_INTERVAL_SECONDS")]
+    [Range(0, 86_400)]
+    public int SweepIntervalSeconds { get; set; } = 60;
+
+    [ConfigurationKeyName("TALLY_CLIENT_TOKEN_TTL_SECONDS")]
+    [Range(1, 3600)]
+    public int ClientTokenTtlSeconds { get; set; } = 900;
+
+    [ConfigurationKeyName("TALLY_MAX_BODY_BYTES")]
+    [Range(1024, 16 * 1024 * 1024)]
+    public long MaxBodyBytes { get; set; } = 64 * 1024;
+
+    [ConfigurationKeyName("TALLY_MAX_BATCH_BODY_BYTES")]
+    [Range(1024, 64 * 1024 * 1024)]
+    public long MaxBatchBodyBytes { get; set; } = 1024 * 1024;
+
+    public TimeSpan KeyRateWindow => TimeSpan.FromMilliseconds(KeyRateWindowMs);
+
+    public TimeSpan DeductionWindow => TimeSpan.FromMilliseconds(DeductionWindowMs);
+
+    public TimeSpan SweepInterval => TimeSpan.FromSeconds(SweepIntervalSeconds);
+
+    public TimeSpan ClientTokenDefaultTtl => TimeSpan.FromSeconds(ClientTokenTtlSeconds);
+
+    /// <summary>The ledger's part.</summary>
+    public LedgerOptions Ledger => new()
+    {
+        InitialAmount = InitialAmount,
+        MaxBalance = MaxBalance,
+        MaxPerOperation = MaxPerOperation,
+        AutoCreateAccounts = AutoCreateAccounts,
+        IdempotencyRetention = TimeSpan.FromHours(IdempotencyRetentionHours),
+        GroupCommit = GroupCommit,
+        GroupCommitLanes = GroupCommitLanes,
+        GroupCommitMaxBatch = GroupCommitMaxBatch,
+    };
+
+    /// <summary>
+    /// Binds and validates now, for callers that need the values before a host runs (the CLI, and
+    /// <c>AddTally</c>, which decides what to register by them). Throws <see cref="SettingsException"/>
+    /// naming the first bad setting.
+    /// </summary>
+    public static TallyOptions Load(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new TallyOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // "Failed to convert configuration value at 'CREDIT_MAX_BALANCE' to type 'System.Int64'."
+            throw new SettingsException(e.Message, e);
+        }
+
+        if (new TallyOptionsValidator().Validate(null, options) is { Failed: true } failed)
+        {
+            throw new SettingsException(failed.Failures.First());
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using Microsoft.Extensions.Options;
+
+namespace Tally.Server.Hosting;
+
+/// <summary>
+/// Validates <see cref="TallyOptions"/>: each property's data annotations, reported under the
+/// setting's own name (its <see cref="ConfigurationKeyNameAttribute"/>, not the C# property), then
+/// what no annotation can say — the database string, the bootstrap key's form, the ledger's
+/// cross-field rules.
+/// </summary>
+public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
+{
+    private static readonly PropertyInfo[] Properties = typeof(TallyOptions).GetProperties()
+        .Where(p => p.GetCustomAttribute<ConfigurationKeyNameAttribute>() is not null)
+        .ToArray();
+
+    public ValidateOptionsResult Validate(string? name, TallyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        foreach (var property in Properties)
+        {
+            var key = property.GetCustomAttribute<ConfigurationKeyNameAttribute>()!.Name;
+            var context = new ValidationContext(options) { MemberName = property.Name, DisplayName = key };
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateProperty(property.GetValue(options), context, results))
+            {
+                failures.AddRange(results.Select(r => r.ErrorMessage ?? $"{key} is invalid"));
+            }
+        }
+
+        try
+        {
+            StoreFactory.Validate(options.Database);
+        }
+        catch (SettingsException e)
+        {
+            failures.Add(e.Message);
+        }
+
+        if (options.BootstrapApiKey is { Length: > 0 } bootstrap && !Auth.ApiKeys.IsWellFormed(bootstrap))
+        {
+            failures.Add("TALLY_BOOTSTRAP_API_KEY must be tally_sk_ followed by at least 32 URL-safe characters (A–Z, a–z, 0–9, - and _)");
+        }
+
+        if (options.InitialAmount > options.MaxPerOperation)
+        {
+            failures.Add($"CREDIT_INITIAL_AMOUNT must not exceed CREDIT_MAX_PER_OPERATION ({options.MaxPerOperation})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
