@@ -60,7 +60,7 @@ public static class TallyServices
             context.ProblemDetails.Extensions.TryAdd("traceId", Problems.TraceId(context.HttpContext));
         });
         services.AddExceptionHandler<TallyExceptionHandler>();
-        services.AddOpenApi(options => options.AddDocumentTransformer<TallyOpenApi>());
+        services.AddOpenApi(options => options.AddDocumentTransformer<TallyOpenApi>().AddOperationTransformer<TallyOpenApiOperations>());
         services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         // Traces cost a little on every request, so they are recorded only when they go somewhere.
         if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
