@@ -12,6 +12,9 @@ namespace Tally.Ledger.Postgres;
 /// </summary>
 internal static class PgLoader
 {
+    /// <summary>Where <see cref="PgSql.Reversible"/> puts the amount reversed so far: after the entry's columns.</summary>
+    private const int ReversedSoFarOrdinal = 20;
+
     /// <param name="connection">Where the batch runs.</param>
     /// <param name="accountIds">The (resolved) accounts to lock and load.</param>
     /// <param name="scope">Holds, entries, features and idempotency keys to load besides.</param>
@@ -115,7 +118,7 @@ internal static class PgLoader
             while (await reader.ReadAsync(ct))
             {
                 var entry = RowReaders.Entry(reader, PgTime.Read);
-                snapshot.Entries[entry.Id] = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reader.GetInt64(20)) };
+                snapshot.Entries[entry.Id] = new ReversibleEntry { Entry = entry, ReversedSoFar = new Credits(reader.GetInt64(ReversedSoFarOrdinal)) };
             }
 
             await NextAsync(reader, ct);

@@ -17,17 +17,17 @@ public sealed partial class SqliteLedgerStore
         {
             using var reader = session[AccessSql.FindApiKey].Query(secretHash);
             return reader.Read() ? ApiKey(reader) : null;
-        });
+        }, cancellationToken);
 
     public Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(CancellationToken cancellationToken) =>
-        ReadAsync<IReadOnlyList<ApiKeyRecord>>(session => ReadAll(session[AccessSql.ListApiKeys].Query(), ApiKey));
+        ReadAsync<IReadOnlyList<ApiKeyRecord>>(session => ReadAll(session[AccessSql.ListApiKeys].Query(), ApiKey), cancellationToken);
 
     public async Task<bool> RevokeApiKeyAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
         await ExecuteWrite(AccessSql.RevokeApiKey, id, SqliteTime.ToMicros(now)) == 1;
 
     public Task<IReadOnlyList<SigningKey>> ReadSigningKeysAsync(CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<SigningKey>>(session => ReadAll(session[AccessSql.SigningKeys].Query(), r => new SigningKey(
-            r.GetString(0), (byte[])r.GetValue(1), SqliteTime.Read(r, 2), r.IsDBNull(3) ? null : SqliteTime.Read(r, 3))));
+            r.GetString(0), (byte[])r.GetValue(1), SqliteTime.Read(r, 2), r.IsDBNull(3) ? null : SqliteTime.Read(r, 3))), cancellationToken);
 
     public Task RotateSigningKeyAsync(SigningKey key, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ public sealed partial class SqliteLedgerStore
     public Task<IReadOnlyList<AuditRecord>> ReadAuditAsync(int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<AuditRecord>>(session => ReadAll(session[AccessSql.ReadAudit].Query(limit), r => new AuditRecord(
             SqliteTime.Read(r, 0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.GetInt32(4),
-            r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))));
+            r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))), cancellationToken);
 
     public Task<IdempotencyClaim> ClaimIdempotencyAsync(string key, byte[] fingerprint, DateTimeOffset now, CancellationToken cancellationToken) =>
         WithWriterAsync<IdempotencyClaim>(session =>
@@ -80,7 +80,7 @@ public sealed partial class SqliteLedgerStore
 
             var done = ReadAll(session["SELECT version FROM schema_migrations"].Query(), r => r.GetInt32(0)).ToHashSet();
             return SqliteMigrator.Scripts.Count(s => !done.Contains(s.Version));
-        });
+        }, cancellationToken);
 
     private static IdempotencyClaim Claim(SqliteSession session, string key, byte[] fingerprint, DateTimeOffset now)
     {

@@ -173,7 +173,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     }
 
     public Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken) =>
-        ReadAsync(session => session.ReadAccount(Sql.AccountByExternalId, externalId));
+        ReadAsync(session => session.ReadAccount(Sql.AccountByExternalId, externalId), cancellationToken);
 
     public Task<IReadOnlyList<EntryRow>> ReadEntriesAsync(EntryQuery query, CancellationToken cancellationToken)
     {
@@ -191,12 +191,12 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             return rows;
-        });
+        }, cancellationToken);
     }
 
     public Task<IReadOnlyList<HoldRow>> ReadHoldsAsync(string externalId, HoldStatus? status, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<HoldRow>>(session => session.ReadHolds(LedgerSql.HoldsOfAccount, externalId)
-            .Where(h => status is null || h.Status == status).ToList());
+            .Where(h => status is null || h.Status == status).ToList(), cancellationToken);
 
     public Task<IReadOnlyList<string>> FindAccountsToSweepAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<string>>(session =>
@@ -209,7 +209,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             return ids;
-        });
+        }, cancellationToken);
 
     public Task<int> PurgeIdempotencyAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) =>
         ExecuteWrite(LedgerSql.PurgeIdempotency, SqliteTime.ToMicros(cutoff));
@@ -225,7 +225,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             return units;
-        });
+        }, cancellationToken);
 
     public async Task<bool> CreateUnitAsync(UnitInfo unit, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -244,7 +244,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             }
 
             return features;
-        });
+        }, cancellationToken);
 
     public async Task<bool> SaveFeatureAsync(FeatureInfo feature, bool create, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -272,7 +272,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             var accounts = (long)session[LedgerSql.CountAccounts].Scalar()!;
             var entries = (long)session[LedgerSql.CountEntries].Scalar()!;
             return new VerificationData(rows, triggers == 2, accounts, entries);
-        });
+        }, cancellationToken);
 
     /// <summary>Runs a raw statement on the write connection (tests use it to corrupt data on purpose).</summary>
     public Task<int> ExecuteWrite(string sql, params object?[] values) =>
@@ -414,8 +414,10 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
         return connection;
     }
 
-    private Task<T> ReadAsync<T>(Func<SqliteSession, T> read)
+    private Task<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
     {
+        // SQLite reads run synchronously (a local file); a caller that has given up is not served.
+        cancellationToken.ThrowIfCancellationRequested();
         using var session = new SqliteSession(Open());
         using var transaction = session.Begin(write: false);
         var result = read(session);

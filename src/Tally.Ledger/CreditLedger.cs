@@ -65,14 +65,14 @@ public sealed class CreditLedger : IAsyncDisposable
             return new RequestOutcome([new Invalid("operations", $"must hold 1–{_options.MaxBatchCommands} operations")], 0);
         }
 
-        await _units.EnsureAsync(Scopes.Units(request), cancellationToken);
+        await _units.EnsureAsync(WriteScopes.Units(request), cancellationToken);
 
         // Single commands share transactions with whatever else is queued (group commit). A
         // multi-command request runs alone: an atomic batch rolls back by snapshot, and keeping
         // that snapshot small keeps the rollback cheap.
         if (_committer is not null && request.Commands.Count == 1)
         {
-            return await _committer.SubmitAsync(request, Scopes.LaneKey(request), cancellationToken);
+            return await _committer.SubmitAsync(request, WriteScopes.LaneKey(request), cancellationToken);
         }
 
         return (await ExecuteGroupAsync([request], cancellationToken))[0];
@@ -85,7 +85,7 @@ public sealed class CreditLedger : IAsyncDisposable
     public Task<IReadOnlyList<RequestOutcome>> ExecuteGroupAsync(IReadOnlyList<LedgerRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var scope = Scopes.Of(requests);
+        var scope = WriteScopes.Of(requests);
         return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, Now(), snapshot =>
         {
             var outcomes = new RequestOutcome[requests.Count];
@@ -194,7 +194,7 @@ public sealed class CreditLedger : IAsyncDisposable
         var limit = Math.Clamp(query.Limit, 1, EntryCursor.MaxLimit);
         var rows = await _store.ReadEntriesAsync(query with { Limit = limit }, cancellationToken);
         await _units.EnsureAsync(rows.Select(r => r.Unit), cancellationToken);
-        var page = rows.Take(limit).Select(r => Views.Entry(r, _units.Find(r.Unit) ?? UnitInfo.Default)).ToList();
+        var page = rows.Take(limit).Select(r => Projections.Entry(r, _units.Find(r.Unit) ?? UnitInfo.Default)).ToList();
         var next = rows.Count > limit ? EntryCursor.Encode(page[^1].Seq) : null;
         return new EntryPage(page, next);
     }
@@ -212,7 +212,7 @@ public sealed class CreditLedger : IAsyncDisposable
         var rows = await _store.ReadHoldsAsync(externalId, null, cancellationToken);
         await _units.EnsureAsync(rows.Select(r => r.Unit), cancellationToken);
         return rows
-            .Select(h => Views.Hold(externalId, WithStatusAt(h, now), _units.Find(h.Unit) ?? UnitInfo.Default))
+            .Select(h => Projections.Hold(externalId, WithStatusAt(h, now), _units.Find(h.Unit) ?? UnitInfo.Default))
             .Where(h => status is null || h.Status == status)
             .ToList();
     }

@@ -52,7 +52,7 @@ internal static class CreditOps
             Metadata = cmd.Metadata,
             LotId = lot?.Id,
         });
-        return Views.EntryResult(ctx, account, entry);
+        return Projections.EntryResult(ctx, account, entry);
     }
 
     public static LedgerOutcome Reverse(CommandContext ctx, Reverse cmd)
@@ -109,7 +109,7 @@ internal static class CreditOps
 
         // Parts whose paying lot expired meanwhile came back expired: written off now, as breakage.
         Expiry.Sweep(ctx, account);
-        return Views.EntryResult(ctx, account, entry);
+        return Projections.EntryResult(ctx, account, entry);
     }
 
     public static LedgerOutcome Adjust(CommandContext ctx, Adjust cmd)
@@ -157,7 +157,7 @@ internal static class CreditOps
         }
 
         var entry = Journal.Append(ctx, account, entryId, EntryType.Adjust, unit.Key, cmd.Amount, details);
-        return Views.EntryResult(ctx, account, entry);
+        return Projections.EntryResult(ctx, account, entry);
     }
 
     public static bool ExceedsMaxBalance(CommandContext ctx, AccountRow account, UnitInfo unit, Credits amount)

@@ -37,7 +37,7 @@ internal static class DebitOps
             Reference = cmd.Reference,
             Metadata = cmd.Metadata,
         });
-        return Views.EntryResult(ctx, account, entry);
+        return Projections.EntryResult(ctx, account, entry);
     }
 
     public static LedgerOutcome Transfer(CommandContext ctx, Transfer cmd)
@@ -114,6 +114,6 @@ internal static class DebitOps
             TransferId = transferId,
             LotId = lot?.Id,
         });
-        return new TransferResult(Views.Entry(ctx, debit), Views.Entry(ctx, credit));
+        return new TransferResult(Projections.Entry(ctx, debit), Projections.Entry(ctx, credit));
     }
 }

@@ -51,7 +51,7 @@ internal static class HoldOps
         };
         account.Holds.Add(hold);
         Journal.Touch(ctx, account);
-        return new HoldResult(Views.Hold(ctx, account, hold), null, BalanceMath.View(account, unit, ctx.Now));
+        return new HoldResult(Projections.Hold(ctx, account, hold), null, BalanceMath.View(account, unit, ctx.Now));
     }
 
     public static LedgerOutcome Capture(CommandContext ctx, Capture cmd)
@@ -105,7 +105,7 @@ internal static class HoldOps
             HoldId = hold.Id,
         });
         Expiry.Sweep(ctx, account);
-        return new HoldResult(Views.Hold(ctx, account, hold), Views.Entry(ctx, entry), BalanceMath.View(account, unit, ctx.Now));
+        return new HoldResult(Projections.Hold(ctx, account, hold), Projections.Entry(ctx, entry), BalanceMath.View(account, unit, ctx.Now));
     }
 
     public static LedgerOutcome Release(CommandContext ctx, Release cmd)
@@ -123,7 +123,7 @@ internal static class HoldOps
         Finish(ctx, hold, HoldStatus.Released, Credits.Zero);
         Journal.Touch(ctx, account);
         Expiry.Sweep(ctx, account);
-        return new HoldResult(Views.Hold(ctx, account, hold), null, BalanceMath.View(account, ctx.Unit(hold.Unit), ctx.Now));
+        return new HoldResult(Projections.Hold(ctx, account, hold), null, BalanceMath.View(account, ctx.Unit(hold.Unit), ctx.Now));
     }
 
     /// <summary>The hold, swept to now, if it can still be captured or released; else the refusal.</summary>

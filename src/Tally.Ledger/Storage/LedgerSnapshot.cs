@@ -70,21 +70,21 @@ public sealed class LedgerSnapshot(DateTimeOffset now)
     }
 
     /// <summary>A deep copy of every account and reversal counter, for an atomic batch to roll back to.</summary>
-    public object Checkpoint() => (
+    public SnapshotCheckpoint Checkpoint() => new(
         Accounts.Values.Select(a => a.Clone()).ToList(),
         Entries.ToDictionary(p => p.Key, p => p.Value.ReversedSoFar));
 
     /// <summary>Puts the accounts and reversal counters back as they were at <paramref name="checkpoint"/>.</summary>
-    public void Restore(object checkpoint)
+    public void Restore(SnapshotCheckpoint checkpoint)
     {
-        var (accounts, reversed) = ((List<AccountRow>, Dictionary<Guid, Amounts.Credits>))checkpoint;
+        ArgumentNullException.ThrowIfNull(checkpoint);
         Accounts.Clear();
-        foreach (var account in accounts)
+        foreach (var account in checkpoint.Accounts)
         {
             Add(account);
         }
 
-        foreach (var (id, amount) in reversed)
+        foreach (var (id, amount) in checkpoint.ReversedSoFar)
         {
             Entries[id].ReversedSoFar = amount;
         }
@@ -94,3 +94,6 @@ public sealed class LedgerSnapshot(DateTimeOffset now)
     public bool HasChanges =>
         NewIdempotency.Count > 0 || Accounts.Values.Any(a => a.IsNew || a.IsDirty);
 }
+
+/// <summary>What <see cref="LedgerSnapshot.Checkpoint"/> copied: the accounts and each reversible entry's reversed amount.</summary>
+public sealed record SnapshotCheckpoint(IReadOnlyList<AccountRow> Accounts, IReadOnlyDictionary<Guid, Amounts.Credits> ReversedSoFar);

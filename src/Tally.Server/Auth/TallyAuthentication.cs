@@ -24,9 +24,6 @@ public static class TallyClaims
         user.HasClaim(Scope, Scopes.Admin) || user.HasClaim(Scope, scope);
 }
 
-/// <summary>Marks the one endpoint (SSE) where browsers may pass a client token as <c>?access_token=</c>.</summary>
-public sealed class AllowsAccessTokenQuery;
-
 /// <summary>
 /// Authenticates <c>Authorization: Bearer tally_sk_…</c> (API keys) and <c>Bearer tally_ct_…</c>
 /// (client tokens). Challenges and refusals answer problem documents (401 unauthorized, 403
@@ -100,18 +97,15 @@ public sealed class TallyAuthenticationHandler(
 
     /// <summary>
     /// The credential of <c>Authorization: Bearer …</c> — the scheme in any case, then one or
-    /// more spaces — or of <c>?access_token=</c> where allowed. Empty when none is sent; null when
-    /// the header uses another scheme or no token (refused, never guessed at).
+    /// more spaces. Empty when none is sent; null when the header uses another scheme or no token
+    /// (refused, never guessed at).
     /// </summary>
     private string? BearerToken()
     {
         var header = Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {
-            return Context.GetEndpoint()?.Metadata.GetMetadata<AllowsAccessTokenQuery>() is not null
-                && Request.Query["access_token"].ToString() is { Length: > 0 } token
-                ? token
-                : "";
+            return "";
         }
 
         const string Scheme = "Bearer";

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Tally.Ledger.Model;
-using Tally.Server.Http;
 
 namespace Tally.Server.Contracts;
 
@@ -31,7 +30,7 @@ public sealed record AccountDto(
     long Seq)
 {
     public static AccountDto From(AccountView a) => new(
-        a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, Json.Parse(a.Metadata), a.CreatedAt,
+        a.Id, a.Tier, a.Frozen, a.OverdraftLimit, a.LowBalanceThreshold, MetadataJson.Parse(a.Metadata), a.CreatedAt,
         a.Balances.Select(BalanceDto.From).ToList(), a.Seq);
 }
 
@@ -74,7 +73,7 @@ public sealed record EntryDto(
         e.Quantity?.ToDecimal(),
         e.Description,
         e.Reference,
-        Json.Parse(e.Metadata),
+        MetadataJson.Parse(e.Metadata),
         e.Actor,
         e.HoldId is { } hold ? LedgerIds.Hold(hold) : null,
         e.LotId is { } lot ? LedgerIds.Lot(lot) : null,
@@ -115,44 +114,3 @@ public sealed record EntryListResponse(IReadOnlyList<EntryDto> Data, string? Nex
 
 /// <summary>Every list answers <c>{ "data": [...] }</c>.</summary>
 public sealed record ListResponse<T>(IReadOnlyList<T> Data);
-
-/// <summary>Metadata is stored as the JSON text the client sent (an object ≤ 8 KiB).</summary>
-public static class Json
-{
-    private static readonly JsonElement Empty = JsonDocument.Parse("{}").RootElement.Clone();
-
-    public static JsonElement Parse(string? json)
-    {
-        if (string.IsNullOrEmpty(json) || json == "{}")
-        {
-            return Empty;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
-
-    /// <summary>The compact JSON text of a metadata object, or the field error.</summary>
-    public static string? Metadata(JsonElement? value, Dictionary<string, string[]> errors)
-    {
-        if (value is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            errors["metadata"] = ["must be a JSON object"];
-            return null;
-        }
-
-        var text = JsonSerializer.Serialize(element, TallyJson.Options);
-        if (System.Text.Encoding.UTF8.GetByteCount(text) > 8 * 1024)
-        {
-            errors["metadata"] = ["must be a JSON object of at most 8 KiB"];
-            return null;
-        }
-
-        return text;
-    }
-}

@@ -42,7 +42,7 @@ public static class AccountEndpoints
 
         var request = body!.Value;
         var fields = new Fields(gateway.Ledger);
-        var metadata = Json.Metadata(request.Metadata, fields.Errors);
+        var metadata = MetadataJson.Metadata(request.Metadata, fields.Errors);
         if (request.Tier is { } tier && (tier.Length is 0 or > 64))
         {
             fields.Add("tier", "must be 1–64 characters");

@@ -19,8 +19,8 @@ public sealed record ChargeRequest(
 {
     public async ValueTask<Charge?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
-        var price = await Pricing.PriceAsync(Amount, Feature, Quantity, Unit, fields, ct);
-        var metadata = Json.Metadata(Metadata, fields.Errors);
+        var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        var metadata = MetadataJson.Metadata(Metadata, fields.Errors);
         fields.Text(Reference, "reference", 255);
         fields.Text(Description, "description");
         return fields.Ok ? new Charge(account, price!, Description, Reference, metadata) : null;
@@ -28,9 +28,9 @@ public sealed record ChargeRequest(
 }
 
 /// <summary>How a charge or hold names its cost: an amount, or a feature × quantity.</summary>
-public static class Pricing
+public static class ChargePrice
 {
-    public static async ValueTask<Price?> PriceAsync(decimal? amount, string? feature, decimal? quantity, string? unitKey, Fields fields, CancellationToken ct)
+    public static async ValueTask<Price?> ReadAsync(decimal? amount, string? feature, decimal? quantity, string? unitKey, Fields fields, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(fields);
         if (amount is not null && feature is not null)
@@ -107,7 +107,7 @@ public static class ChargeEndpoints
         var quantity = QueryDecimal(query, "quantity", fields);
         var feature = query["feature"].ToString() is { Length: > 0 } f ? f : null;
         var unit = query["unit"].ToString() is { Length: > 0 } u ? u : null;
-        var price = fields.Ok ? await Pricing.PriceAsync(amount, feature, quantity, unit, fields, ct) : null;
+        var price = fields.Ok ? await ChargePrice.ReadAsync(amount, feature, quantity, unit, fields, ct) : null;
         if (!fields.Ok)
         {
             return fields.Problem(http);

@@ -41,7 +41,7 @@ public sealed record GrantRequest(
             fields.Add("features", "must be a list of feature keys");
         }
 
-        var metadata = Json.Metadata(Metadata, fields.Errors);
+        var metadata = MetadataJson.Metadata(Metadata, fields.Errors);
         fields.Text(Reference, "reference", 255);
         fields.Text(Description, "description");
         if (!fields.Ok)

@@ -12,7 +12,7 @@ public sealed record HoldRequest(decimal? Amount, string? Feature, decimal? Quan
 {
     public async ValueTask<Reserve?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
-        var price = await Pricing.PriceAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
         if (TtlSeconds is < 1 or > Reserve.MaxTtlSeconds)
         {
             fields.Add("ttlSeconds", "must be an integer from 1 to 86400");

@@ -5,7 +5,7 @@ using Tally.Ledger.Storage;
 namespace Tally.Ledger.Engine;
 
 /// <summary>What a request touches: the rows its transaction must lock and load.</summary>
-internal static class Scopes
+internal static class WriteScopes
 {
     public static WriteScope Of(IEnumerable<LedgerRequest> requests)
     {

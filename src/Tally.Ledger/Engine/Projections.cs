@@ -5,7 +5,7 @@ using Tally.Ledger.Storage;
 namespace Tally.Ledger.Engine;
 
 /// <summary>Turns rows into the read-only views that outcomes carry.</summary>
-internal static class Views
+internal static class Projections
 {
     public static EntryView Entry(CommandContext ctx, EntryRow row) => Entry(row, ctx.Unit(row.Unit));
 
