@@ -157,6 +157,21 @@ public abstract partial class ApiTests<TFixture>
         (await SeqAsync(id)).ShouldBe(seq);
     }
 
+    [Theory]
+    [InlineData("charges", """{"amount":"10"}""", "amount", "must be a JSON number")]
+    [InlineData("grants", """{"amount":1,"priority":"high"}""", "priority", "must be a whole number in range")]
+    [InlineData("grants", """{"amount":1,"expiresAt":42}""", "expiresAt", "must be an ISO 8601 timestamp string, e.g. 2026-12-31T00:00:00Z")]
+    [InlineData("grants", """{"amount":1,"features":"x"}""", "features", "must be a list of strings")]
+    [InlineData("charges", """{"amount":1,"description":5}""", "description", "must be a string")]
+    public async Task A_value_of_the_wrong_type_names_its_field_with_a_plain_reason(string route, string body, string field, string reason)
+    {
+        var id = await Admin.FundedAsync(1);
+
+        var answer = (await Admin.SendAsync(HttpMethod.Post, $"/v1/accounts/{id}/{route}", body)).IsProblem(400, "validation_failed");
+
+        answer.Node($"errors.{field}.0").GetValue<string>().ShouldBe(reason);
+    }
+
     [Fact]
     public async Task An_atomic_batch_whose_only_operation_the_ledger_refuses_answers_that_refusal_with_its_index()
     {

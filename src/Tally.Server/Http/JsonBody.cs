@@ -91,7 +91,7 @@ public static class JsonBodyReader
         }
         catch (JsonException e)
         {
-            return (null, Problems.Result(Problems.Validation(traceId, FieldOf(e.Path), Reason(e))));
+            return (null, Problems.Result(Problems.Validation(traceId, FieldOf(e.Path), Reason(e, info))));
         }
     }
 
@@ -129,7 +129,7 @@ public static class JsonBodyReader
         catch (JsonException e)
         {
             var field = fieldPrefix + FieldOf(e.Path);
-            return (default, null, Problems.Result(Problems.Validation(traceId, field, Reason(e))));
+            return (default, null, Problems.Result(Problems.Validation(traceId, field, Reason(e, info))));
         }
     }
 
@@ -199,30 +199,29 @@ public static class JsonBodyReader
         return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
     }
 
-    /// <summary>A short reason from the serializer's message: ours (converters) as is, its own by target type.</summary>
-    private static string Reason(JsonException e)
+    /// <summary>
+    /// Why a value could not be read: a converter of ours says so itself (<see cref="FieldValueException"/>);
+    /// otherwise the reason follows from the type of the member the path names — never from the
+    /// serializer's message text.
+    /// </summary>
+    private static string Reason(JsonException e, JsonTypeInfo info)
     {
-        var message = e.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        if (cut >= 0)
+        if (e is FieldValueException ours)
         {
-            message = message[..cut];
+            return ours.Reason;
         }
 
-        if (!message.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
-        {
-            return message.TrimEnd('.');
-        }
-
-        var type = message["The JSON value could not be converted to ".Length..].TrimEnd('.');
+        var member = FieldOf(e.Path).Split('.', '[')[0];
+        var type = info.Properties.FirstOrDefault(p => p.Name == member)?.PropertyType;
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
         return type switch
         {
-            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "must be a whole number in range",
-            _ when type.Contains("Decimal", StringComparison.Ordinal) => "must be a JSON number",
-            _ when type.Contains("Boolean", StringComparison.Ordinal) => "must be true or false",
-            _ when type.Contains("String[]", StringComparison.Ordinal) || type.Contains("List", StringComparison.Ordinal) => "must be a list of strings",
-            _ when type.Contains("String", StringComparison.Ordinal) => "must be a string",
-            _ when type.Contains("DateTime", StringComparison.Ordinal) => "must be an ISO 8601 timestamp",
+            _ when type == typeof(int) || type == typeof(long) => "must be a whole number in range",
+            _ when type == typeof(decimal) => "must be a JSON number",
+            _ when type == typeof(bool) => "must be true or false",
+            _ when type == typeof(string) => "must be a string",
+            _ when type == typeof(DateTimeOffset) => "must be an ISO 8601 timestamp",
+            _ when type is not null && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "must be a list of strings",
             _ => "has the wrong type",
         };
     }

@@ -28,9 +28,10 @@ public static class TallyJson
         };
         options.Converters.Add(new ExactDecimalConverter());
         options.Converters.Add(new UtcDateTimeConverter());
-        options.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.Combine(
-            TallyJsonContext.Default, new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver());
-        options.MakeReadOnly(populateMissingResolver: true);
+        // Source-generated contracts only: a type missing from TallyJsonContext fails (and a test
+        // with it) instead of silently falling back to reflection on the hot path.
+        options.TypeInfoResolver = TallyJsonContext.Default;
+        options.MakeReadOnly();
         return options;
     }
 }
@@ -48,7 +49,7 @@ public sealed class ExactDecimalConverter : JsonConverter<decimal>
     {
         if (reader.TokenType != JsonTokenType.Number)
         {
-            throw new JsonException("must be a JSON number");
+            throw new FieldValueException("must be a JSON number");
         }
 
         var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
@@ -56,7 +57,7 @@ public sealed class ExactDecimalConverter : JsonConverter<decimal>
         if (SignificantDigits(text) > MaxSignificantDigits
             || !decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            throw new JsonException("is too large or too precise");
+            throw new FieldValueException("is too large or too precise");
         }
 
         return value;
@@ -88,7 +89,7 @@ public sealed class UtcDateTimeConverter : JsonConverter<DateTimeOffset>
     {
         if (reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var value))
         {
-            throw new JsonException("must be an ISO 8601 timestamp string, e.g. 2026-12-31T00:00:00Z");
+            throw new FieldValueException("must be an ISO 8601 timestamp string, e.g. 2026-12-31T00:00:00Z");
         }
 
         return value;
@@ -102,4 +103,27 @@ public sealed class UtcDateTimeConverter : JsonConverter<DateTimeOffset>
 
     public static string Format(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A value our converters refuse, with the reason to show the caller as is.</summary>
+public sealed class FieldValueException : JsonException
+{
+    public FieldValueException()
+    {
+    }
+
+    public FieldValueException(string message)
+        : base(message)
+    {
+        Reason = message;
+    }
+
+    public FieldValueException(string message, Exception inner)
+        : base(message, inner)
+    {
+        Reason = message;
+    }
+
+    /// <summary>The reason as the converter put it (the serializer may add position details to <see cref="Exception.Message"/>).</summary>
+    public string Reason { get; } = "has the wrong value";
 }
