@@ -52,7 +52,6 @@ namespace Tally.Server.Http;
 [JsonSerializable(typeof(Dictionary<string, string[]>))]
 [JsonSerializable(typeof(IDictionary<string, string[]>))]
 [JsonSerializable(typeof(System.Text.Json.JsonElement))]
-[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(decimal))]
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
@@ -16,7 +16,7 @@ namespace Tally.Server.Features.Batch;
 public sealed record BatchRequest(string? Mode, JsonElement? Operations);
 
 /// <summary>One result of a batch: the status and body the single endpoint would have answered.</summary>
-public sealed record BatchResult(int Status, JsonElement Body);
+public sealed record BatchResult(int Status, object Body);
 
 public sealed record BatchResponse(IReadOnlyList<BatchResult> Results);
 
@@ -32,7 +32,7 @@ public static class BatchEndpoints
             .WithSummary("Up to 1,000 grant/charge/reserve/capture/release operations; atomic answers the failing operation's problem with failedIndex");
     }
 
-    private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, StoredResponse? Refused);
+    private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, ProblemDetails? Refused);
 
     /// <summary>Each operation: the member that names its target (what its single endpoint takes from the path) and the scope it needs.</summary>
     private static readonly Dictionary<string, (string Target, string Scope)> Operations = new(StringComparer.Ordinal)
@@ -110,7 +110,7 @@ public static class BatchEndpoints
         var firstRefused = parsed.FirstOrDefault(p => p.Refused is not null);
         if (mode == BatchMode.Atomic && firstRefused is not null)
         {
-            return Failed(firstRefused.Refused!, firstRefused.Index);
+            return Problems.Result(AtomicFailure(firstRefused.Refused!, firstRefused.Index));
         }
 
         var runnable = parsed.Where(p => p.Command is not null).ToList();
@@ -121,16 +121,28 @@ public static class BatchEndpoints
 
         return await gateway.RunAsync(http, runnable.Select(p => p.Command!).ToList(), mode, outcome =>
         {
-            var rendered = runnable.Select((p, i) => (p.Index, Response: LedgerGateway.RenderSingle(outcome.Results.Count > i ? outcome.Results[i] : outcome.Results[^1], p.Render, traceId))).ToList();
             if (outcome.FailedIndex is { } failed)
             {
-                var failure = rendered[failed];
-                return AtomicFailure(failure.Response, failure.Index);
+                var problem = AtomicFailure(Problems.FromFailure((Failure)outcome.Results[failed], traceId), runnable[failed].Index);
+                return new StoredResponse(problem.Status!.Value, Problems.Serialize(problem));
             }
 
-            var response = Compose(parsed, rendered.ToDictionary(r => r.Index, r => r.Response));
-            return new StoredResponse(200, BytesResult.Json(200, response).Body);
+            var results = runnable.Select((p, i) => (p.Index, Result: Result(outcome.Results[i], p.Render, traceId)));
+            return new StoredResponse(200, BytesResult.Json(200, Compose(parsed, results.ToDictionary(r => r.Index, r => r.Result))).Body);
         }, ct);
+    }
+
+    /// <summary>One operation's answer as its single endpoint would give it: status and body.</summary>
+    private static BatchResult Result(LedgerOutcome outcome, SuccessResponse render, string traceId)
+    {
+        if (outcome is Success success)
+        {
+            var (status, body) = render(success);
+            return new BatchResult(status, body);
+        }
+
+        var problem = Problems.FromFailure((Failure)outcome, traceId);
+        return new BatchResult(problem.Status!.Value, problem);
     }
 
     /// <summary>
@@ -192,7 +204,7 @@ public static class BatchEndpoints
         {
             var errors = fields.Errors.ToDictionary(e => prefix + e.Key, e => e.Value, StringComparer.Ordinal);
             var refused = Problems.Validation(traceId, errors);
-            return (new Parsed(index, null, render, new StoredResponse(400, Problems.Serialize(refused))), null);
+            return (new Parsed(index, null, render, refused), null);
         }
 
         return (new Parsed(index, command, render, null), null);
@@ -225,25 +237,13 @@ public static class BatchEndpoints
         return null;
     }
 
-    private static BatchResponse Compose(List<Parsed> parsed, Dictionary<int, StoredResponse> ran) =>
-        new(parsed.Select(p =>
-        {
-            var response = p.Refused ?? ran[p.Index];
-            using var document = JsonDocument.Parse(response.Body);
-            return new BatchResult(response.Status, document.RootElement.Clone());
-        }).ToList());
-
-    private static BytesResult Failed(StoredResponse failure, int index)
-    {
-        var response = AtomicFailure(failure, index);
-        return new BytesResult(response.Status, response.Body, Problems.ContentType);
-    }
+    private static BatchResponse Compose(List<Parsed> parsed, Dictionary<int, BatchResult> ran) =>
+        new(parsed.Select(p => p.Refused is { } refused ? new BatchResult(refused.Status!.Value, refused) : ran[p.Index]).ToList());
 
     /// <summary>An atomic batch that failed answers the failing operation's problem, plus failedIndex.</summary>
-    private static StoredResponse AtomicFailure(StoredResponse failure, int index)
+    private static ProblemDetails AtomicFailure(ProblemDetails problem, int index)
     {
-        var problem = JsonNode.Parse(failure.Body)!.AsObject();
-        problem["failedIndex"] = index;
-        return new StoredResponse(failure.Status, JsonSerializer.SerializeToUtf8Bytes(problem, TallyJson.Options));
+        problem.Extensions["failedIndex"] = index;
+        return problem;
     }
 }
