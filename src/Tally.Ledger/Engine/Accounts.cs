@@ -109,11 +109,10 @@ internal static class Accounts
     {
         var invalid = Rules.First(
             Rules.Account(cmd.Account, "id"),
-            Rules.Text(cmd.Tier, "tier", Rules.MaxTierLength),
+            Rules.Field("tier", FieldRules.Tier(cmd.Tier)),
             Rules.Metadata(cmd.Metadata),
-            cmd.Tier is { Length: 0 } ? new Invalid("tier", "must not be empty") : null,
-            cmd.OverdraftLimit is < 0 or > 1_000_000_000_000 ? new Invalid("overdraftLimit", "must be between 0 and 10^12") : null,
-            cmd.LowBalanceThreshold.Value is < 0 or > 1_000_000_000_000 ? new Invalid("lowBalanceThreshold", "must be between 0 and 10^12") : null);
+            Rules.Field("overdraftLimit", FieldRules.AccountLimit(cmd.OverdraftLimit)),
+            Rules.Field("lowBalanceThreshold", FieldRules.AccountLimit(cmd.LowBalanceThreshold.Value)));
         if (invalid is not null)
         {
             return invalid;

@@ -20,7 +20,7 @@ internal static class CreditOps
         var invalid = Rules.First(
             Rules.Account(cmd.Account),
             Rules.Amount(ctx, unit, cmd.Amount),
-            cmd.Priority is < 0 or > Commands.Grant.MaxPriority ? new Invalid("priority", "must be an integer from 0 to 1000") : null,
+            Rules.Field("priority", FieldRules.Priority(cmd.Priority)),
             cmd.ExpiresAt is { } expires && expires <= ctx.Now ? new Invalid("expiresAt", "must be in the future") : null,
             cmd.EffectiveAt is { } effective && effective > ctx.Now ? new Invalid("effectiveAt", "must not be in the future; grant scheduled credits when they take effect") : null,
             Rules.Features(cmd.Features),
@@ -124,7 +124,7 @@ internal static class CreditOps
             Rules.Account(cmd.Account),
             string.IsNullOrWhiteSpace(cmd.Reason) ? new Invalid("reason", "is required for an adjustment") : null,
             Rules.Text(cmd.Reason, "reason"),
-            cmd.Amount.IsZero ? new Invalid("amount", "must not be zero") : null,
+            cmd.Amount.IsZero ? new Invalid("amount", FieldRules.MustNotBeZero) : null,
             cmd.Amount.IsZero ? null : Rules.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount));
         if (invalid is not null)
         {

@@ -17,7 +17,7 @@ internal static class HoldOps
     {
         var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Rules.First(
             Rules.Account(cmd.Account),
-            cmd.TtlSeconds is < 1 or > Commands.Reserve.MaxTtlSeconds ? new Invalid("ttlSeconds", "must be an integer from 1 to 86400") : null,
+            Rules.Field("ttlSeconds", FieldRules.TtlSeconds(cmd.TtlSeconds)),
             Rules.Text(cmd.Description, "description"));
         if (invalid is not null)
         {

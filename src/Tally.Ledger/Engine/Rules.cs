@@ -1,6 +1,5 @@
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
-using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
 
 namespace Tally.Ledger.Engine;
@@ -11,28 +10,13 @@ namespace Tally.Ledger.Engine;
 /// </summary>
 internal static class Rules
 {
-    public const int MaxTextLength = 1000;
-    public const int MaxReferenceLength = 255;
-    public const int MaxTierLength = 64;
-    public const int MaxMetadataBytes = 8 * 1024;
-    public const int MaxFeatures = 100;
-    public const int MaxFeatureKeyLength = 100;
+    public const int MaxReferenceLength = FieldRules.MaxReferenceLength;
 
-    public static Invalid? Account(string? id, string field = "account") =>
-        AccountIds.IsValid(id) ? null : new Invalid(field, "must be 1–200 characters of letters, digits and -_.:@");
+    public static Invalid? Account(string? id, string field = "account") => Field(field, FieldRules.AccountId(id));
 
     /// <summary>A positive amount no larger than the per-operation maximum.</summary>
-    public static Invalid? Amount(CommandContext ctx, UnitInfo unit, Credits amount, string field = "amount")
-    {
-        if (!amount.IsPositive)
-        {
-            return new Invalid(field, "must be greater than zero");
-        }
-
-        return amount > unit.FromWhole(ctx.Options.MaxPerOperation)
-            ? new Invalid(field, $"must not exceed the maximum per operation ({ctx.Options.MaxPerOperation})")
-            : null;
-    }
+    public static Invalid? Amount(CommandContext ctx, UnitInfo unit, Credits amount, string field = "amount") =>
+        Field(field, FieldRules.Amount(amount, unit, ctx.Options.MaxPerOperation));
 
     /// <summary>
     /// A whole-unit amount converted exactly to minor units of <paramref name="unit"/>, positive;
@@ -41,80 +25,19 @@ internal static class Rules
     public static Invalid? Whole(CommandContext ctx, UnitInfo unit, decimal? value, Credits fallback, out Credits amount)
     {
         amount = fallback;
-        if (value is not { } whole)
-        {
-            return null;
-        }
-
-        if (Math.Abs(whole) > ctx.Options.MaxPerOperation)
-        {
-            return new Invalid("amount", $"must not exceed the maximum per operation ({ctx.Options.MaxPerOperation})");
-        }
-
-        if (!unit.TryToMinor(whole, out amount))
-        {
-            return new Invalid("amount", $"must have at most {unit.Precision} decimal places for {unit.Key}");
-        }
-
-        return amount.IsPositive ? null : new Invalid("amount", "must be greater than zero");
+        return value is { } whole ? Field("amount", FieldRules.Amount(whole, unit, ctx.Options.MaxPerOperation, out amount)) : null;
     }
 
-    public static Invalid? Text(string? value, string field, int max = MaxTextLength) =>
-        TextRule.Problem(value, max) is { } problem ? new Invalid(field, problem) : null;
+    public static Invalid? Text(string? value, string field, int max = FieldRules.MaxTextLength) => Field(field, FieldRules.Text(value, max));
 
-    /// <summary>Deepest nesting of a metadata object: whatever is stored can be rendered inside any response.</summary>
-    public const int MaxMetadataDepth = 32;
+    public static Invalid? Metadata(string? json) => Field("metadata", FieldRules.Metadata(json));
 
-    /// <summary>A JSON object of at most 8 KiB and <see cref="MaxMetadataDepth"/> levels.</summary>
-    public static Invalid? Metadata(string? json)
-    {
-        if (json is null)
-        {
-            return null;
-        }
-
-        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxMetadataBytes)
-        {
-            return new Invalid("metadata", "must be a JSON object of at most 8 KiB");
-        }
-
-        try
-        {
-            using var document = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = MaxMetadataDepth });
-            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                ? null
-                : new Invalid("metadata", "must be a JSON object");
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return new Invalid("metadata", $"must be a JSON object nested at most {MaxMetadataDepth} levels deep");
-        }
-    }
-
-    public static Invalid? Features(IReadOnlyList<string>? features)
-    {
-        if (features is null)
-        {
-            return null;
-        }
-
-        if (features.Count is 0 or > MaxFeatures)
-        {
-            return new Invalid("features", $"must list 1–{MaxFeatures} feature keys");
-        }
-
-        foreach (var key in features)
-        {
-            if (!FeatureKeys.IsValid(key))
-            {
-                return new Invalid("features", FeatureKeys.Rule);
-            }
-        }
-
-        return null;
-    }
+    public static Invalid? Features(IReadOnlyList<string>? features) => Field("features", FieldRules.Features(features));
 
     public static Invalid UnknownUnit(string? key) => new("unit", $"unknown unit '{key}'");
+
+    /// <summary>The refusal naming <paramref name="field"/> when <paramref name="problem"/> is set.</summary>
+    public static Invalid? Field(string field, string? problem) => problem is null ? null : new Invalid(field, problem);
 
     public static Invalid? First(params Invalid?[] checks)
     {
@@ -130,47 +53,12 @@ internal static class Rules
     }
 }
 
-/// <summary>
-/// Free text the ledger stores and shows (descriptions, reasons, references, names): at most a
-/// length, and no control characters — a newline or a terminal escape in a name is never data.
-/// </summary>
-public static class TextRule
-{
-    public const int MaxLength = Rules.MaxTextLength;
-
-    /// <summary>Null when <paramref name="value"/> is acceptable (null is), else what is wrong with it.</summary>
-    public static string? Problem(string? value, int max = MaxLength)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (value.Length > max)
-        {
-            return $"must be at most {max} characters";
-        }
-
-        foreach (var c in value)
-        {
-            if (char.IsControl(c))
-            {
-                return "must not contain control characters";
-            }
-        }
-
-        return null;
-    }
-}
-
 /// <summary>Feature keys: 1–100 characters of letters, digits and <c>-_.:</c>.</summary>
 public static class FeatureKeys
 {
-    public const string Rule = "feature keys are 1–100 characters of letters, digits and -_.:";
-
     public static bool IsValid(string? key)
     {
-        if (string.IsNullOrEmpty(key) || key.Length > Rules.MaxFeatureKeyLength)
+        if (string.IsNullOrEmpty(key) || key.Length > FieldRules.MaxFeatureKeyLength)
         {
             return false;
         }
@@ -200,12 +88,12 @@ internal static class Pricing
         {
             if (price.Feature is not null)
             {
-                return new Invalid("feature", "give either an amount or a feature, not both");
+                return new Invalid("feature", FieldRules.AmountOrFeature);
             }
 
             if (price.Quantity is not null)
             {
-                return new Invalid("quantity", "quantity goes with a feature, not an amount");
+                return new Invalid("quantity", FieldRules.QuantityNeedsFeature);
             }
 
             var unit = ctx.Units.Find(price.Unit ?? UnitInfo.DefaultKey);
@@ -225,7 +113,7 @@ internal static class Pricing
 
         if (price.Feature is null)
         {
-            return new Invalid("amount", "give an amount or a feature");
+            return new Invalid("amount", FieldRules.AmountRequired);
         }
 
         return ResolveFeature(ctx, price, out priced);
@@ -258,13 +146,13 @@ internal static class Pricing
         var quantity = price.Quantity ?? Micros.One;
         if (quantity.Value <= 0)
         {
-            return new Invalid("quantity", "must be greater than zero");
+            return new Invalid("quantity", FieldRules.MustBePositive);
         }
 
         if (!FeaturePricing.TryPrice(feature.Cost, quantity, unit, out var amount)
             || amount > unit.FromWhole(ctx.Options.MaxPerOperation))
         {
-            return new Invalid("quantity", $"the cost must not exceed the maximum per operation ({ctx.Options.MaxPerOperation})");
+            return new Invalid("quantity", $"the cost {FieldRules.MaxPerOperation(ctx.Options.MaxPerOperation)}");
         }
 
         priced = new Priced(unit, amount, feature.Key, quantity);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Tally.Ledger.Engine;
 using Tally.Server.Http;
 
 namespace Tally.Server.Contracts;
@@ -27,16 +28,11 @@ public static class MetadataJson
             return null;
         }
 
-        if (element.ValueKind != JsonValueKind.Object)
+        // An array or a scalar is refused by the same rule as an oversized object (FieldRules.Metadata).
+        var text = element.ValueKind == JsonValueKind.Object ? JsonSerializer.Serialize(element, TallyJson.Options) : element.GetRawText();
+        if (FieldRules.Metadata(text) is { } problem)
         {
-            errors["metadata"] = ["must be a JSON object"];
-            return null;
-        }
-
-        var text = JsonSerializer.Serialize(element, TallyJson.Options);
-        if (System.Text.Encoding.UTF8.GetByteCount(text) > 8 * 1024)
-        {
-            errors["metadata"] = ["must be a JSON object of at most 8 KiB"];
+            errors["metadata"] = [problem];
             return null;
         }
 

@@ -5,9 +5,8 @@ using Tally.Ledger.Engine;
 namespace Tally.Server.Http;
 
 /// <summary>
-/// Collects field errors while a request body becomes a command; converts JSON decimals to exact
-/// minor units of a unit (more decimals than the unit allows, ≤ 0, or above the per-operation
-/// maximum is a field error, never a rounding).
+/// Collects every field error of a request while its body becomes a command, by the core's one
+/// set of rules (<see cref="FieldRules"/>): limits and messages live there, not here.
 /// </summary>
 public sealed class Fields(CreditLedger ledger)
 {
@@ -19,6 +18,15 @@ public sealed class Fields(CreditLedger ledger)
     public long MaxPerOperation => ledger.Options.MaxPerOperation;
 
     public void Add(string field, string message) => Errors.TryAdd(field, [message]);
+
+    /// <summary>Adds <paramref name="problem"/> under <paramref name="field"/> when a rule found one.</summary>
+    public void Check(string field, string? problem)
+    {
+        if (problem is not null)
+        {
+            Add(field, problem);
+        }
+    }
 
     public BytesResult Problem(HttpContext http) => Problems.Result(Problems.Validation(Problems.TraceId(http), Errors));
 
@@ -34,14 +42,14 @@ public sealed class Fields(CreditLedger ledger)
         return unit;
     }
 
-    /// <summary>A required positive amount within the per-operation maximum.</summary>
+    /// <summary>An amount in minor units of <paramref name="unit"/> (<see cref="FieldRules.Amount(decimal, UnitInfo, long, out Credits, bool)"/>).</summary>
     public Credits? Amount(decimal? value, UnitInfo? unit, string field = "amount", bool required = true, bool signed = false)
     {
         if (value is not { } amount)
         {
             if (required)
             {
-                Add(field, "is required");
+                Add(field, FieldRules.Required);
             }
 
             return null;
@@ -52,37 +60,12 @@ public sealed class Fields(CreditLedger ledger)
             return null;
         }
 
-        if (Math.Abs(amount) > ledger.Options.MaxPerOperation)
-        {
-            Add(field, $"must not exceed the maximum per operation ({ledger.Options.MaxPerOperation})");
-            return null;
-        }
-
-        if (!unit.TryToMinor(amount, out var minor))
-        {
-            Add(field, unit.Precision == 0
-                ? $"must be a whole number of {unit.Key}"
-                : $"must have at most {unit.Precision} decimal places for {unit.Key}");
-            return null;
-        }
-
-        if (signed ? minor.IsZero : !minor.IsPositive)
-        {
-            Add(field, signed ? "must not be zero" : "must be greater than zero");
-            return null;
-        }
-
-        var max = unit.FromWhole(ledger.Options.MaxPerOperation);
-        if ((minor.IsNegative ? -minor : minor) > max)
-        {
-            Add(field, $"must not exceed the maximum per operation ({ledger.Options.MaxPerOperation})");
-            return null;
-        }
-
-        return minor;
+        var problem = FieldRules.Amount(amount, unit, ledger.Options.MaxPerOperation, out var minor, signed);
+        Check(field, problem);
+        return problem is null ? minor : null;
     }
 
-    /// <summary>A feature quantity: &gt; 0 with at most six decimals.</summary>
+    /// <summary>A feature quantity (<see cref="FieldRules.Quantity"/>).</summary>
     public Micros? Quantity(decimal? value, string field = "quantity")
     {
         if (value is not { } quantity)
@@ -90,34 +73,15 @@ public sealed class Fields(CreditLedger ledger)
             return null;
         }
 
-        if (quantity <= 0)
-        {
-            Add(field, "must be greater than zero");
-            return null;
-        }
-
-        if (quantity > Micros.MaxWhole)
-        {
-            Add(field, $"must be at most {Micros.MaxWhole}");
-            return null;
-        }
-
-        if (!Micros.TryFrom(quantity, out var micros))
-        {
-            Add(field, "must have at most 6 decimal places");
-            return null;
-        }
-
-        return micros;
+        var problem = FieldRules.Quantity(quantity, out var micros);
+        Check(field, problem);
+        return problem is null ? micros : null;
     }
 
-    public string? Text(string? value, string field, int max = TextRule.MaxLength)
+    /// <summary>Free text (<see cref="FieldRules.Text"/>).</summary>
+    public string? Text(string? value, string field, int max = FieldRules.MaxTextLength)
     {
-        if (TextRule.Problem(value, max) is { } problem)
-        {
-            Add(field, problem);
-        }
-
+        Check(field, FieldRules.Text(value, max));
         return value;
     }
 }

@@ -1,4 +1,5 @@
 using Tally.Ledger.Commands;
+using Tally.Ledger.Engine;
 using Tally.Ledger.Outcomes;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
@@ -43,20 +44,9 @@ public static class AccountEndpoints
         var request = body!.Value;
         var fields = new Fields(gateway.Ledger);
         var metadata = MetadataJson.Metadata(request.Metadata, fields.Errors);
-        if (request.Tier is { } tier && (tier.Length is 0 or > 64))
-        {
-            fields.Add("tier", "must be 1–64 characters");
-        }
-
-        if (request.OverdraftLimit is < 0)
-        {
-            fields.Add("overdraftLimit", "must be zero or more");
-        }
-
-        if (request.LowBalanceThreshold is < 0)
-        {
-            fields.Add("lowBalanceThreshold", "must be zero or more");
-        }
+        fields.Check("tier", FieldRules.Tier(request.Tier));
+        fields.Check("overdraftLimit", FieldRules.AccountLimit(request.OverdraftLimit));
+        fields.Check("lowBalanceThreshold", FieldRules.AccountLimit(request.LowBalanceThreshold));
 
         if (!fields.Ok)
         {

@@ -42,7 +42,7 @@ public static class ApiKeyEndpoints
             {
                 errors["name"] = ["must be 1–100 characters"];
             }
-            else if (Tally.Ledger.Engine.TextRule.Problem(request.Name, 100) is { } problem)
+            else if (Tally.Ledger.Engine.FieldRules.Text(request.Name, 100) is { } problem)
             {
                 errors["name"] = [problem];
             }

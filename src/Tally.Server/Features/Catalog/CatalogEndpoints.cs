@@ -49,10 +49,7 @@ public static class CatalogEndpoints
         {
             var request = body.Value;
             var fields = new Fields(ledger);
-            if (!FeatureKeys.IsValid(request.Key))
-            {
-                fields.Add("key", "must be 1–100 characters of letters, digits and -_.:");
-            }
+            fields.Check("key", FieldRules.FeatureKey(request.Key));
 
             if (request.Precision is not { } precision || !UnitInfo.IsValidPrecision(precision))
             {
@@ -80,10 +77,7 @@ public static class CatalogEndpoints
         {
             var request = body.Value;
             var fields = new Fields(ledger);
-            if (!FeatureKeys.IsValid(request.Key))
-            {
-                fields.Add("key", FeatureKeys.Rule);
-            }
+            fields.Check("key", FieldRules.FeatureKey(request.Key));
 
             var feature = await ValidateAsync(request.Key ?? "", request.Cost, request.Unit, request.Description, request.Active ?? true, fields, ct);
             if (feature is null)
@@ -132,19 +126,11 @@ public static class CatalogEndpoints
         var micros = default(Micros);
         if (cost is not { } value)
         {
-            fields.Add("cost", "is required");
+            fields.Add("cost", FieldRules.Required);
         }
-        else if (value <= 0)
+        else
         {
-            fields.Add("cost", "must be greater than zero");
-        }
-        else if (value > fields.MaxPerOperation)
-        {
-            fields.Add("cost", $"must not exceed the maximum per operation ({fields.MaxPerOperation}) per unit of quantity");
-        }
-        else if (!Micros.TryFrom(value, out micros))
-        {
-            fields.Add("cost", "must have at most 6 decimal places");
+            fields.Check("cost", FieldRules.FeatureCost(value, fields.MaxPerOperation, out micros));
         }
 
         var unit = await fields.UnitAsync(unitKey, ct);

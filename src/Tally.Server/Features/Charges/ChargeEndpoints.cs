@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Tally.Ledger.Commands;
+using Tally.Ledger.Engine;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
 using Tally.Server.Http;
@@ -21,7 +22,7 @@ public sealed record ChargeRequest(
     {
         var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
         var metadata = MetadataJson.Metadata(Metadata, fields.Errors);
-        fields.Text(Reference, "reference", 255);
+        fields.Text(Reference, "reference", FieldRules.MaxReferenceLength);
         fields.Text(Description, "description");
         return fields.Ok ? new Charge(account, price!, Description, Reference, metadata) : null;
     }
@@ -35,16 +36,13 @@ public static class ChargePrice
         ArgumentNullException.ThrowIfNull(fields);
         if (amount is not null && feature is not null)
         {
-            fields.Add("feature", "give either amount or feature, not both");
+            fields.Add("feature", FieldRules.AmountOrFeature);
             return null;
         }
 
         if (feature is not null)
         {
-            if (feature.Length is 0 or > 100)
-            {
-                fields.Add("feature", "must be a feature key of 1–100 characters");
-            }
+            fields.Check("feature", FieldRules.FeatureKey(feature));
 
             var micros = fields.Quantity(quantity);
             if (unitKey is not null)
@@ -57,12 +55,12 @@ public static class ChargePrice
 
         if (quantity is not null)
         {
-            fields.Add("quantity", "goes with a feature, not an amount");
+            fields.Add("quantity", FieldRules.QuantityNeedsFeature);
         }
 
         if (amount is null)
         {
-            fields.Add("amount", "is required (or give a feature)");
+            fields.Add("amount", FieldRules.AmountRequired);
             return null;
         }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Tally.Ledger.Engine;
 using Tally.Ledger.Model;
 using Tally.Server.Auth;
 using Tally.Server.Hosting;
@@ -27,7 +28,7 @@ public static class ClientTokenEndpoints
         {
             if (!AccountIds.IsValid(externalId))
             {
-                return Problems.Result(Problems.Validation(Problems.TraceId(http), "id", "must be 1–200 characters of letters, digits and -_.:@"));
+                return Problems.Result(Problems.Validation(Problems.TraceId(http), "id", FieldRules.AccountId(externalId)!));
             }
 
             if (body.Value.TtlSeconds is < 1 or > 3600)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Tally.Ledger.Commands;
+using Tally.Ledger.Engine;
 using Tally.Ledger.Model;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
@@ -31,18 +32,11 @@ public sealed record GrantRequest(
             fields.Add("source", "must be one of " + string.Join(", ", Enum.GetValues<LotSource>().Select(Names.Of)));
         }
 
-        if (Priority is < 0 or > Grant.MaxPriority)
-        {
-            fields.Add("priority", "must be an integer from 0 to 1000");
-        }
-
-        if (Features is not null && Features.Any(f => f is null))
-        {
-            fields.Add("features", "must be a list of feature keys");
-        }
+        fields.Check("priority", Priority is { } priority ? FieldRules.Priority(priority) : null);
+        fields.Check("features", FieldRules.Features(Features));
 
         var metadata = MetadataJson.Metadata(Metadata, fields.Errors);
-        fields.Text(Reference, "reference", 255);
+        fields.Text(Reference, "reference", FieldRules.MaxReferenceLength);
         fields.Text(Description, "description");
         if (!fields.Ok)
         {

@@ -1,4 +1,5 @@
 using Tally.Ledger.Commands;
+using Tally.Ledger.Engine;
 using Tally.Ledger.Model;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
@@ -13,10 +14,7 @@ public sealed record HoldRequest(decimal? Amount, string? Feature, decimal? Quan
     public async ValueTask<Reserve?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
         var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
-        if (TtlSeconds is < 1 or > Reserve.MaxTtlSeconds)
-        {
-            fields.Add("ttlSeconds", "must be an integer from 1 to 86400");
-        }
+        fields.Check("ttlSeconds", TtlSeconds is { } ttl ? FieldRules.TtlSeconds(ttl) : null);
 
         fields.Text(Description, "description");
         return fields.Ok ? new Reserve(account, price!, TtlSeconds ?? Reserve.DefaultTtlSeconds, Description) : null;
