@@ -26,6 +26,14 @@ public sealed record LedgerRequest(
     [JsonIgnore]
     public Func<RequestOutcome, StoredResponse>? Render { get; init; }
 
+    /// <summary>
+    /// Only answer from what the idempotency key stored: a replay when the key was used before,
+    /// otherwise an outcome with no results and nothing done (a caller refused for a rate limit
+    /// still gets the original answer of a request it is retrying).
+    /// </summary>
+    [JsonIgnore]
+    public bool ReplayOnly { get; init; }
+
     public static LedgerRequest Of(LedgerCommand command, RequestIdempotency? idempotency = null, string actor = Actors.System) =>
         new([command], BatchMode.Atomic, idempotency, actor);
 }

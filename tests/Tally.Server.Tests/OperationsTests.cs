@@ -29,6 +29,47 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task Batch_operations_transfers_and_negative_adjustments_count_as_deductions()
+    {
+        using var client = server.Client(await OwnAdminKeyAsync());
+        var payer = await client.FundedAsync(100);
+        var payee = await client.FundedAsync(0);
+
+        (await client.PostAsync("/v1/batch", new { mode = "independent", operations = new[] { new { op = "charge", account = payer, amount = 1 }, new { op = "charge", account = payer, amount = 1 } } })).Is(200);
+        (await client.PostAsync("/v1/transfers", new { from = payer, to = payee, amount = 1 })).Is(201);
+        (await client.PostAsync($"/v1/accounts/{payer}/adjustments", new { amount = -1, reason = "fourth deduction" })).IsProblem(429, "rate_limited");
+        (await client.PostAsync($"/v1/accounts/{payer}/adjustments", new { amount = 1, reason = "credits in are no deduction" })).Is(201);
+
+        var other = await client.FundedAsync(100);
+        var four = Enumerable.Range(0, 4).Select(_ => new { op = "charge", account = other, amount = 1 }).ToArray();
+        (await client.PostAsync("/v1/batch", new { mode = "atomic", operations = four })).IsProblem(429, "rate_limited");
+        (await client.FetchAsync($"/v1/accounts/{other}/balance")).Dec("balances.0.total").ShouldBe(100);
+        (await client.FetchAsync($"/v1/accounts/{payer}/balance")).Dec("balances.0.total").ShouldBe(98);
+    }
+
+    [Fact]
+    public async Task A_keyed_retry_refused_by_the_limit_still_gets_its_first_answer()
+    {
+        using var client = server.Client(await OwnAdminKeyAsync());
+        var id = await client.FundedAsync(100);
+        var first = new List<Answer>();
+        for (var i = 0; i < 3; i++)
+        {
+            first.Add((await client.SendAsync(HttpMethod.Post, $"/v1/accounts/{id}/charges", new { amount = 1 }, $"{id}-{i}")).Is(201));
+        }
+
+        var retry = (await client.SendAsync(HttpMethod.Post, $"/v1/accounts/{id}/charges", new { amount = 1 }, $"{id}-2")).Is(201);
+        retry.Text.ShouldBe(first[2].Text);
+        retry.Message.Headers.GetValues("Idempotent-Replayed").ShouldBe(["true"]);
+        (await client.SendAsync(HttpMethod.Post, $"/v1/accounts/{id}/charges", new { amount = 1 }, $"{id}-3")).IsProblem(429, "rate_limited");
+        (await client.FetchAsync($"/v1/accounts/{id}/balance")).Dec("balances.0.total").ShouldBe(97);
+    }
+
+    /// <summary>An admin key of the test's own, so its requests do not count against another test's per-key window.</summary>
+    private async Task<string> OwnAdminKeyAsync() =>
+        (await server.Client().PostAsync("/v1/api-keys", new { name = "own", scopes = new[] { "admin" } })).Is(201).Node("secret").GetValue<string>();
+
+    [Fact]
     public async Task Requests_per_key_are_limited()
     {
         var key = (await server.Client().PostAsync("/v1/api-keys", new { name = "chatty", scopes = new[] { "read" } })).Is(201).Node("secret").GetValue<string>();

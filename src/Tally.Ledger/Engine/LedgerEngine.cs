@@ -18,6 +18,11 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
             return Replay(idempotency, stored);
         }
 
+        if (request.ReplayOnly)
+        {
+            return new RequestOutcome([], null);
+        }
+
         var ctx = new CommandContext(snapshot, options, units, request.Actor, request.Idempotency?.ClientKey ?? request.Idempotency?.Key);
         var outcome = request.Mode == BatchMode.Atomic
             ? RunAtomic(ctx, request.Commands)

@@ -43,11 +43,15 @@ public static class RateLimits
     /// <summary>The 429 answer for a refused lease, with Retry-After (seconds) set on the response.</summary>
     public static BytesResult Refusal(HttpContext http, RateLimitLease lease)
     {
-        ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(lease);
-        var seconds = lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
-            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
-            : 1;
+        return Refusal(http, lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The 429 answer, with Retry-After (whole seconds, at least 1) set on the response.</summary>
+    public static BytesResult Refusal(HttpContext http, TimeSpan retryAfter)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Problems.Result(http, StatusCodes.Status429TooManyRequests, "rate_limited", $"too many requests; retry in {seconds} s",
             new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds });
@@ -68,25 +72,29 @@ public sealed class DeductionLimits(IOptions<TallyOptions> options) : IDisposabl
 
     /// <summary>
     /// Takes a permit per deduction in <paramref name="commands"/> from each account's window;
-    /// null when all were granted, else the refused lease (the request must then do nothing).
+    /// null when all were granted, else how long to wait (the request must then do nothing). More
+    /// deductions for one account than a whole window allows are refused for a whole window.
     /// </summary>
-    public RateLimitLease? TryAcquire(IReadOnlyList<LedgerCommand> commands)
+    public TimeSpan? TryAcquire(IReadOnlyList<LedgerCommand> commands)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        if (_limiter is null)
+        if (_limiter is null || options.Value.MaxDeductions is not { } max)
         {
             return null;
         }
 
         foreach (var (account, count) in Deductions(commands).CountBy(a => a, StringComparer.Ordinal))
         {
-            var lease = _limiter.AttemptAcquire(account, count);
-            if (!lease.IsAcquired)
+            if (count > max)
             {
-                return lease;
+                return options.Value.DeductionWindow;
             }
 
-            lease.Dispose();
+            using var lease = _limiter.AttemptAcquire(account, count);
+            if (!lease.IsAcquired)
+            {
+                return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+            }
         }
 
         return null;

@@ -33,14 +33,6 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics, Hos
             return problem;
         }
 
-        if (limits.TryAcquire(commands) is { } refused)
-        {
-            using (refused)
-            {
-                return Hosting.RateLimits.Refusal(http, refused);
-            }
-        }
-
         var actor = TallyClaims.CredentialOf(http.User) ?? Actors.System;
         RequestIdempotency? idempotency = null;
         if (clientKey is not null)
@@ -51,7 +43,18 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics, Hos
             };
         }
 
-        var outcome = await ledger.ExecuteAsync(new LedgerRequest(commands, mode, idempotency, actor) { Render = render }, ct);
+        var request = new LedgerRequest(commands, mode, idempotency, actor) { Render = render };
+        if (limits.TryAcquire(commands) is { } retryAfter)
+        {
+            // A retry of a request that already ran is answered as the first time, limit or not;
+            // the stored answer is looked up only here, on the refusal path.
+            var stored = idempotency is null ? null : await ledger.ExecuteAsync(request with { ReplayOnly = true }, ct);
+            return stored is { Replayed: true, Response: { } replay }
+                ? new BytesResult(replay.Status, replay.Body, replay.Status >= 400 ? Problems.ContentType : "application/json; charset=utf-8", replayed: true)
+                : Hosting.RateLimits.Refusal(http, retryAfter);
+        }
+
+        var outcome = await ledger.ExecuteAsync(request, ct);
         metrics.Record(commands, outcome);
         var response = outcome.Response ?? render(outcome);
         return new BytesResult(response.Status, response.Body, response.Status >= 400 ? Problems.ContentType : "application/json; charset=utf-8", outcome.Replayed);
