@@ -13,7 +13,7 @@ namespace Tally.Ledger.Postgres.Tests;
 /// </summary>
 public sealed class CommitFaultTests(ITestOutputHelper output)
 {
-    private static readonly CutPlan Plan = new(AfterClientChunk: 0.02, BeforeCommitReply: 0.15, BeforeServerChunk: 0.01);
+    private static readonly CutPlan Plan = new(AfterClientChunk: 0.02, BeforeCommitReply: 0.15, BeforeServerChunk: 0.01, FirstCommitReplies: 2);
 
     [Theory]
     [InlineData(true, false, 1)]

@@ -8,7 +8,8 @@ namespace Tally.Testing.Faults;
 /// <param name="AfterClientChunk">Forward a chunk the client sent, then cut: the server may or may not act on it.</param>
 /// <param name="BeforeCommitReply">Cut instead of forwarding the server's answer to a COMMIT: committed, reply lost.</param>
 /// <param name="BeforeServerChunk">Cut instead of forwarding any other chunk the server sent.</param>
-public sealed record CutPlan(double AfterClientChunk, double BeforeCommitReply, double BeforeServerChunk);
+/// <param name="FirstCommitReplies">Always cut instead of forwarding this many of the first COMMIT replies, so every run has commits in doubt.</param>
+public sealed record CutPlan(double AfterClientChunk, double BeforeCommitReply, double BeforeServerChunk, int FirstCommitReplies = 0);
 
 /// <summary>
 /// A TCP proxy on loopback between a client and a server (PostgreSQL) that cuts connections at
@@ -28,6 +29,7 @@ public sealed class CuttingProxy : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _accepting;
     private int _cuts;
+    private int _commitReplies;
     private volatile bool _cutting = true;
 
     public CuttingProxy(IPEndPoint target, CutPlan plan, int seed)
@@ -119,7 +121,9 @@ public sealed class CuttingProxy : IAsyncDisposable
                 }
 
                 var chunk = buffer.AsMemory(0, read);
-                if (!fromClient && Roll(chunk.Span.IndexOf(CommitTag) >= 0 ? _plan.BeforeCommitReply : _plan.BeforeServerChunk))
+                var commitReply = !fromClient && chunk.Span.IndexOf(CommitTag) >= 0;
+                var firstCommits = commitReply && _cutting && Interlocked.Increment(ref _commitReplies) <= _plan.FirstCommitReplies;
+                if (!fromClient && (firstCommits || Roll(commitReply ? _plan.BeforeCommitReply : _plan.BeforeServerChunk)))
                 {
                     Cut(from, to);
                     return;
