@@ -48,20 +48,7 @@ public static class CrashRecovery
         await process.WaitForExitAsync();
         acked.Count.ShouldBeGreaterThanOrEqualTo(400, await process.StandardError.ReadToEndAsync());
 
-        var journal = new List<EntryView>();
-        long? before = null;
-        while (true)
-        {
-            var page = (await ledger.GetEntriesAsync(new EntryQuery(account, 500, before, EntryType.Charge))).ShouldNotBeNull();
-            journal.AddRange(page.Entries);
-            if (page.NextCursor is null || !EntryCursor.TryDecode(page.NextCursor, out var seq))
-            {
-                break;
-            }
-
-            before = seq;
-        }
-
+        var journal = await TestLedger.AllEntriesAsync(ledger, account, EntryType.Charge);
         var ids = journal.Select(e => LedgerIds.Entry(e.Id)).ToHashSet();
         acked.ShouldAllBe(a => ids.Contains(a.Entry), "an acknowledged charge is missing after the crash");
         local.Count.ShouldBe(AlongsideCallers * AlongsideCharges);

@@ -64,13 +64,17 @@ public sealed class TestLedger
 
     public async Task<long> SeqAsync(string account) => (await Ledger.GetAccountAsync(account)).ShouldNotBeNull().Seq;
 
-    public async Task<IReadOnlyList<EntryView>> EntriesAsync(string account)
+    public Task<IReadOnlyList<EntryView>> EntriesAsync(string account) => AllEntriesAsync(Ledger, account);
+
+    /// <summary>An account's whole journal (optionally of one type), newest first, every page read.</summary>
+    public static async Task<IReadOnlyList<EntryView>> AllEntriesAsync(CreditLedger ledger, string account, EntryType? type = null)
     {
+        ArgumentNullException.ThrowIfNull(ledger);
         var all = new List<EntryView>();
         long? before = null;
         while (true)
         {
-            var page = (await Ledger.GetEntriesAsync(new EntryQuery(account, 500, before))).ShouldNotBeNull();
+            var page = (await ledger.GetEntriesAsync(new EntryQuery(account, EntryCursor.MaxLimit, before, type))).ShouldNotBeNull();
             all.AddRange(page.Entries);
             if (page.NextCursor is null)
             {

@@ -65,7 +65,7 @@ public static class FaultLoad
         var journal = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var account in new[] { rich, poor })
         {
-            foreach (var entry in await AllChargesAsync(healthy, account))
+            foreach (var entry in await TestLedger.AllEntriesAsync(healthy, account, EntryType.Charge))
             {
                 entry.Reference.ShouldNotBeNull();
                 journal[entry.Reference] = journal.GetValueOrDefault(entry.Reference) + 1;
@@ -124,23 +124,6 @@ public static class FaultLoad
             {
                 // Retried with the same key, as a client that was answered 503 would.
             }
-        }
-    }
-
-    private static async Task<List<EntryView>> AllChargesAsync(CreditLedger ledger, string account)
-    {
-        var all = new List<EntryView>();
-        long? before = null;
-        while (true)
-        {
-            var page = (await ledger.GetEntriesAsync(new EntryQuery(account, 500, before, EntryType.Charge))).ShouldNotBeNull();
-            all.AddRange(page.Entries);
-            if (page.NextCursor is null || !EntryCursor.TryDecode(page.NextCursor, out var seq))
-            {
-                return all;
-            }
-
-            before = seq;
         }
     }
 }
