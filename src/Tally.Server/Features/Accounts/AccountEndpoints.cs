@@ -14,21 +14,23 @@ public static class AccountEndpoints
     public static void MapAccounts(this RouteGroupBuilder v1)
     {
         var accounts = v1.MapGroup("/accounts/{externalId}").WithTags("Accounts");
+        var reads = accounts.MapGroup("").RequireAuthorization(Policies.Read).AllowClientTokens();
+        var admin = accounts.MapGroup("").RequireAuthorization(Policies.Admin);
         accounts.MapPut("", PutAsync).RequireAuthorization(Policies.Grant).Audited()
             .Accepts<AccountRequest>("application/json").Produces<AccountDto>(200).Produces<AccountDto>(201).ProducesProblem(400)
             .WithSummary("Create the account if missing (with the signup grant) and update tier, limits, metadata");
-        accounts.MapGet("", GetAsync).RequireAuthorization(Policies.Read).AllowClientTokens()
+        reads.MapGet("", GetAsync)
             .Produces<AccountDto>().ProducesProblem(404).WithSummary("The account and its balances");
-        accounts.MapGet("/balance", BalanceAsync).RequireAuthorization(Policies.Read).AllowClientTokens()
+        reads.MapGet("/balance", BalanceAsync)
             .Produces<BalanceResponse>().Produces(304).ProducesProblem(404)
             .WithSummary("Balances; ETag is the account seq, If-None-Match answers 304");
-        accounts.MapPost("/freeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, true, http, gateway, ct))
-            .RequireAuthorization(Policies.Admin).Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+        admin.MapPost("/freeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, true, http, gateway, ct))
+            .Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
             .WithSummary("Stop the account spending (charges, new holds, transfers out)");
-        accounts.MapPost("/unfreeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, false, http, gateway, ct))
-            .RequireAuthorization(Policies.Admin).Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+        admin.MapPost("/unfreeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, false, http, gateway, ct))
+            .Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
             .WithSummary("Let a frozen account spend again");
-        accounts.MapPost("/adjustments", AdjustAsync).RequireAuthorization(Policies.Admin).Audited()
+        admin.MapPost("/adjustments", AdjustAsync).Audited()
             .Accepts<AdjustmentRequest>("application/json").Produces<MutationResponse>(201).ProducesProblem(400).ProducesProblem(402)
             .WithSummary("A signed correction with a mandatory reason");
     }

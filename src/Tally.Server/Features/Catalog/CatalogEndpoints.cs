@@ -28,15 +28,18 @@ public static class CatalogEndpoints
 {
     public static void MapCatalog(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/units", UnitsAsync).WithTags("Catalog").RequireAuthorization(Policies.Read).Produces<ListResponse<UnitDto>>();
-        v1.MapPost("/units", CreateUnitAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
+        var catalog = v1.MapGroup("").WithTags("Catalog");
+        var reads = catalog.MapGroup("").RequireAuthorization(Policies.Read);
+        var admin = catalog.MapGroup("").RequireAuthorization(Policies.Admin);
+        reads.MapGet("/units", UnitsAsync).Produces<ListResponse<UnitDto>>();
+        admin.MapPost("/units", CreateUnitAsync).Audited()
             .Accepts<UnitRequest>("application/json").Produces<UnitDto>(201).ProducesProblem(400).ProducesProblem(409)
             .WithSummary("Add a unit (precision 0–6, fixed forever)");
-        v1.MapGet("/features", FeaturesAsync).WithTags("Catalog").RequireAuthorization(Policies.Read).Produces<ListResponse<FeatureDto>>();
-        v1.MapPost("/features", CreateFeatureAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
+        reads.MapGet("/features", FeaturesAsync).Produces<ListResponse<FeatureDto>>();
+        admin.MapPost("/features", CreateFeatureAsync).Audited()
             .Accepts<FeatureRequest>("application/json").Produces<FeatureDto>(201).ProducesProblem(400).ProducesProblem(409)
             .WithSummary("Price a feature: charges may then name it with a quantity");
-        v1.MapPatch("/features/{key}", PatchFeatureAsync).WithTags("Catalog").RequireAuthorization(Policies.Admin).Audited()
+        admin.MapPatch("/features/{key}", PatchFeatureAsync).Audited()
             .Accepts<FeaturePatch>("application/json").Produces<FeatureDto>().ProducesProblem(400).ProducesProblem(404);
     }
 

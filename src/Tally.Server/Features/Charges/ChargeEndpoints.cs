@@ -74,12 +74,12 @@ public static class ChargeEndpoints
 {
     public static void MapCharges(this RouteGroupBuilder v1)
     {
-        var charges = v1.MapGroup("/accounts/{externalId}/charges").WithTags("Charges");
-        charges.MapPost("", ChargeAsync).RequireAuthorization(Policies.Charge)
+        var charges = v1.MapGroup("/accounts/{externalId}/charges").WithTags("Charges").RequireAuthorization(Policies.Charge);
+        charges.MapPost("", ChargeAsync)
             .Accepts<ChargeRequest>("application/json").Produces<MutationResponse>(201)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(409).ProducesProblem(429)
             .WithSummary("Charge credits by amount or by feature × quantity");
-        charges.MapGet("/check", CheckAsync).RequireAuthorization(Policies.Charge)
+        charges.MapGet("/check", CheckAsync)
             .Produces<ChargeCheckResponse>().ProducesProblem(400).ProducesProblem(404)
             .WithSummary("Would this charge succeed now? (advisory: the charge itself decides)");
     }

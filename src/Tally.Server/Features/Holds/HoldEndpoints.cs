@@ -31,17 +31,19 @@ public static class HoldEndpoints
 {
     public static void MapHolds(this RouteGroupBuilder v1)
     {
-        v1.MapPost("/accounts/{externalId}/holds", ReserveAsync).WithTags("Holds").RequireAuthorization(Policies.Charge)
+        var holds = v1.MapGroup("").WithTags("Holds");
+        var charge = holds.MapGroup("").RequireAuthorization(Policies.Charge);
+        charge.MapPost("/accounts/{externalId}/holds", ReserveAsync)
             .Accepts<HoldRequest>("application/json").Produces<HoldDto>(201)
             .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(429)
             .WithSummary("Reserve credits for work of unknown cost (TTL default 300 s)");
-        v1.MapGet("/accounts/{externalId}/holds", ListAsync).WithTags("Holds").RequireAuthorization(Policies.Read)
+        holds.MapGet("/accounts/{externalId}/holds", ListAsync).RequireAuthorization(Policies.Read)
             .Produces<ListResponse<HoldDto>>().ProducesProblem(404).WithSummary("The account's holds, optionally ?status=active");
-        v1.MapPost("/holds/{holdId}/capture", CaptureAsync).WithTags("Holds").RequireAuthorization(Policies.Charge)
+        charge.MapPost("/holds/{holdId}/capture", CaptureAsync)
             .Accepts<CaptureRequest>("application/json").Produces<HoldMutationResponse>()
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
             .WithSummary("Charge up to the held amount and return the rest");
-        v1.MapPost("/holds/{holdId}/release", ReleaseAsync).WithTags("Holds").RequireAuthorization(Policies.Charge)
+        charge.MapPost("/holds/{holdId}/release", ReleaseAsync)
             .Produces<HoldMutationResponse>().ProducesProblem(404).ProducesProblem(409)
             .WithSummary("Return all held credits");
     }
