@@ -75,21 +75,27 @@ public sealed partial class PostgresLedgerStore
                     throw new StoreUnavailableException("the database is unreachable; nothing was written", outcome.Error!);
 
                 case Ending.InDoubt:
-                    StoreLog.CommitInDoubt(_logger, StoreLog.Describe(outcome.Error!), marker.ToString("N"));
+                    var name = marker.ToString("N");
+                    StoreLog.CommitInDoubt(_logger, StoreLog.Describe(outcome.Error!), name);
                     switch (await ResolveAsync(marker))
                     {
                         case true:
                             LedgerMetrics.CommitInDoubt("committed");
-                            StoreLog.CommitResolved(_logger, marker.ToString("N"), "committed");
+                            StoreLog.CommitResolved(_logger, name, "committed");
                             return outcome.Result;
-                        case false:
+                        case false when ++unavailable < MaxUnavailableAttempts:
+                            // A lost connection like any other: counted with them, so retries stay bounded.
                             LedgerMetrics.CommitInDoubt("rolled_back");
                             LedgerMetrics.WriteRetried("rolled_back");
-                            StoreLog.CommitResolved(_logger, marker.ToString("N"), "rolled back; running it again");
+                            StoreLog.CommitResolved(_logger, name, "rolled back; running it again");
                             break;
+                        case false:
+                            LedgerMetrics.CommitInDoubt("rolled_back");
+                            StoreLog.GaveUp(_logger, attempt, StoreLog.Describe(outcome.Error!));
+                            throw new StoreUnavailableException("the connection to the database kept failing; nothing was written", outcome.Error!);
                         default:
                             LedgerMetrics.CommitInDoubt("unresolved");
-                            StoreLog.CommitUnresolved(_logger, marker.ToString("N"), StoreLog.Describe(outcome.Error!));
+                            StoreLog.CommitUnresolved(_logger, name, StoreLog.Describe(outcome.Error!));
                             throw new CommitOutcomeUnknownException(
                                 "the connection to the database failed while the write was committing, and the database stayed unreachable: it may or may not have taken effect",
                                 outcome.Error!);

@@ -11,7 +11,7 @@ using Tally.Ledger.Verification;
 namespace Tally.Ledger;
 
 /// <summary>
-/// The ledger: every the README's invariants operation over an <see cref="ILedgerStore"/>. Mutations are decided
+/// The ledger: every ledger operation over an <see cref="ILedgerStore"/>. Mutations are decided
 /// by <see cref="LedgerEngine"/> inside one locked store transaction; reads are consistent
 /// unlocked snapshots brought up to the current instant.
 /// </summary>
@@ -251,7 +251,7 @@ public sealed class CreditLedger : IAsyncDisposable
         return report with { IdempotencyKeysPurged = purged };
     }
 
-    /// <summary>Checks every invariant of the README's invariants over the whole database.</summary>
+    /// <summary>Checks every invariant listed in the README over the whole database.</summary>
     public async Task<VerificationReport> VerifyAsync(CancellationToken cancellationToken = default) =>
         Checks.Evaluate(await _store.ReadVerificationDataAsync(cancellationToken));
 

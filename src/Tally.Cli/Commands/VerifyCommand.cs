@@ -3,7 +3,7 @@ using Spectre.Console;
 
 namespace Tally.Cli.Commands;
 
-/// <summary><c>tally verify</c>: check every invariant of the README's invariants over the whole database.</summary>
+/// <summary><c>tally verify</c>: check every invariant listed in the README over the whole database.</summary>
 public static class VerifyCommand
 {
     public static Command Create(CliContext context)

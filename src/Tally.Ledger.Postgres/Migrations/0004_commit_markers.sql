@@ -4,7 +4,7 @@
 -- connection inserts the same id with fenced = true: that insert waits for the original
 -- transaction to end, then either conflicts with the original's committed row (it committed) or
 -- takes the id, so the original can never commit after it (it rolled back, and the work may run
--- again). Rows are needed for seconds; the sweeper deletes those older than an hour.
+-- again). Rows are needed for seconds; the sweeper deletes them with the expired idempotency keys.
 CREATE TABLE commit_markers (
     id     uuid PRIMARY KEY,
     fenced boolean NOT NULL

@@ -1,4 +1,3 @@
-using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
@@ -95,13 +94,7 @@ internal static class DebitOps
         });
         var creditId = ctx.NewId();
         var parts = paid.Select(p => (p.Amount, Lineage.Transferred(p.Lot, from.ExternalId))).ToList();
-        var byLots = Credits.Zero;
-        foreach (var part in parts)
-        {
-            byLots += part.Amount;
-        }
-
-        if (cmd.Amount - byLots is { IsPositive: true } overdraft)
+        if (Lineage.Overdraft(paid, cmd.Amount) is { IsPositive: true } overdraft)
         {
             parts.Add((overdraft, Lineage.Transferred(null, from.ExternalId)));
         }

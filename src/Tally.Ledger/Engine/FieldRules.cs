@@ -15,6 +15,7 @@ public static class FieldRules
     public const int MaxTextLength = 1000;
     public const int MaxReferenceLength = 255;
     public const int MaxTierLength = 64;
+    public const int MaxNameLength = 100;
     public const int MaxMetadataBytes = 8 * 1024;
     public const int MaxMetadataDepth = 32;
     public const int MaxFeatures = 100;

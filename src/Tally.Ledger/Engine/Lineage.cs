@@ -24,17 +24,9 @@ internal static class Lineage
     /// </summary>
     public static List<Part> Unwind(ReversibleEntry entry, Credits amount)
     {
-        var spent = -entry.Entry.Amount;
         var lots = entry.PaidBy.OrderByDescending(p => p.Lot, Comparer<LotRow>.Create(BalanceMath.CompareBurnOrder)).ToList();
-        var byLots = Credits.Zero;
-        foreach (var paid in lots)
-        {
-            byLots += paid.Amount;
-        }
-
-        Invariant.Holds(byLots <= spent, "an entry's lineage adds up to more than it spent");
         var order = new List<Part>(lots.Count + 1);
-        if (spent - byLots is { IsPositive: true } overdraft)
+        if (Overdraft(lots, -entry.Entry.Amount) is { IsPositive: true } overdraft)
         {
             order.Add(new Part(overdraft, null));
         }
@@ -57,6 +49,19 @@ internal static class Lineage
 
         Invariant.Holds(want.IsZero, "a reversal asks for more than is left of the entry");
         return parts;
+    }
+
+    /// <summary>What of <paramref name="total"/> the lots in <paramref name="paid"/> did not pay: the overdraft's part.</summary>
+    public static Credits Overdraft(IEnumerable<PaidBy> paid, Credits total)
+    {
+        var byLots = Credits.Zero;
+        foreach (var part in paid)
+        {
+            byLots += part.Amount;
+        }
+
+        Invariant.Holds(byLots <= total, "lineage adds up to more than the amount it paid");
+        return total - byLots;
     }
 
     /// <summary>The terms of a reversal's part: the paying lot's, as a refund of <paramref name="reference"/>.</summary>

@@ -5,8 +5,8 @@ using Tally.Ledger.Outcomes;
 namespace Tally.Ledger.Engine;
 
 /// <summary>
-/// Field rules shared by every command (docs/api.md amounts, docs/api.md limits). Each returns the refusal
-/// naming the field as the API spells it, or null when the value is acceptable.
+/// <see cref="FieldRules"/> as the engine's refusals: each returns the <see cref="Invalid"/> naming
+/// the field as the API spells it, or null when the value is acceptable.
 /// </summary>
 internal static class Rules
 {

@@ -13,7 +13,7 @@ public sealed record VerificationRow(string Check, string? Account, string? Unit
 /// <summary>Everything <c>tally verify</c> looked at.</summary>
 public sealed record VerificationData(IReadOnlyList<VerificationRow> Rows, bool JournalAppendOnly, long Accounts, long Entries);
 
-/// <summary>The verdict: no violations means every invariant of the README's invariants holds.</summary>
+/// <summary>The verdict: no violations means every invariant listed in the README holds.</summary>
 public sealed record VerificationReport(IReadOnlyList<Violation> Violations, long Accounts, long Entries)
 {
     public bool Ok => Violations.Count == 0;

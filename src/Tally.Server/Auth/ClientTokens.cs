@@ -28,7 +28,7 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
         var expires = time.GetUtcNow().Add(ttl);
         var expiresAt = DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds());
         var payload = ApiKeys.Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Payload(account, expiresAt.ToUnixTimeSeconds(), key.Kid)));
-        return ($"{Prefix}{payload}.{Sign(key, payload)}", expiresAt);
+        return ($"{Prefix}{payload}.{ApiKeys.Base64Url(Signature(key, payload))}", expiresAt);
     }
 
     /// <summary>The account a valid, unexpired token is for; null for anything else.</summary>
@@ -67,8 +67,7 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
         }
 
         // Both parts decoded only from their canonical spelling (FromBase64Url), so one token has one form.
-        var expected = HMACSHA256.HashData(key.Secret, Encoding.ASCII.GetBytes(Prefix + parts[0]));
-        return CryptographicOperations.FixedTimeEquals(signature, expected) ? payload.A : null;
+        return CryptographicOperations.FixedTimeEquals(signature, Signature(key, parts[0])) ? payload.A : null;
     }
 
     /// <summary>Makes a new signing key current; older keys still verify the tokens they signed.</summary>
@@ -82,8 +81,8 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
 
     public void Dispose() => _lock.Dispose();
 
-    private static string Sign(SigningKey key, string payload) =>
-        ApiKeys.Base64Url(HMACSHA256.HashData(key.Secret, Encoding.ASCII.GetBytes(Prefix + payload)));
+    private static byte[] Signature(SigningKey key, string payload) =>
+        HMACSHA256.HashData(key.Secret, Encoding.ASCII.GetBytes(Prefix + payload));
 
     private async Task<SigningKey?> FindAsync(string? kid, CancellationToken ct)
     {

@@ -62,13 +62,20 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics, Hos
 
     public static StoredResponse RenderSingle(LedgerOutcome outcome, SuccessResponse onSuccess, string traceId)
     {
+        var (status, body) = Answer(outcome, onSuccess, traceId);
+        return new StoredResponse(status, BytesResult.Json(status, body).Body);
+    }
+
+    /// <summary>What a command answers: the success's status and body, or its refusal's problem document.</summary>
+    public static (int Status, object Body) Answer(LedgerOutcome outcome, SuccessResponse onSuccess, string traceId)
+    {
+        ArgumentNullException.ThrowIfNull(onSuccess);
         if (outcome is Success success)
         {
-            var (status, body) = onSuccess(success);
-            return new StoredResponse(status, BytesResult.Json(status, body).Body);
+            return onSuccess(success);
         }
 
         var problem = Problems.FromFailure((Failure)outcome, traceId);
-        return new StoredResponse(problem.Status!.Value, Problems.Serialize(problem));
+        return (problem.Status!.Value, problem);
     }
 }

@@ -5,7 +5,7 @@ using Tally.Ledger.Outcomes;
 namespace Tally.Testing.Conformance;
 
 /// <summary>
-/// Every the README's invariants behaviour, run unchanged against each store: a store's test project subclasses
+/// Every ledger behaviour (README, "The credit model"), run unchanged against each store: a store's test project subclasses
 /// this with its fixture. Each test makes its own accounts, so tests never depend on each other
 /// or on order. Split by area into partial files.
 /// </summary>

@@ -40,9 +40,9 @@ public static class ApiKeyEndpoints
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
             if (string.IsNullOrWhiteSpace(request.Name))
             {
-                errors["name"] = ["must be 1–100 characters"];
+                errors["name"] = [$"must be 1–{Tally.Ledger.Engine.FieldRules.MaxNameLength} characters"];
             }
-            else if (Tally.Ledger.Engine.FieldRules.Text(request.Name, 100) is { } problem)
+            else if (Tally.Ledger.Engine.FieldRules.Text(request.Name, Tally.Ledger.Engine.FieldRules.MaxNameLength) is { } problem)
             {
                 errors["name"] = [problem];
             }

@@ -127,22 +127,9 @@ public static class BatchEndpoints
                 return new StoredResponse(problem.Status!.Value, Problems.Serialize(problem));
             }
 
-            var results = runnable.Select((p, i) => (p.Index, Result: Result(outcome.Results[i], p.Render, traceId)));
-            return new StoredResponse(200, BytesResult.Json(200, Compose(parsed, results.ToDictionary(r => r.Index, r => r.Result))).Body);
+            var results = runnable.Select((p, i) => (p.Index, Answer: LedgerGateway.Answer(outcome.Results[i], p.Render, traceId)));
+            return new StoredResponse(200, BytesResult.Json(200, Compose(parsed, results.ToDictionary(r => r.Index, r => new BatchResult(r.Answer.Status, r.Answer.Body)))).Body);
         }, ct);
-    }
-
-    /// <summary>One operation's answer as its single endpoint would give it: status and body.</summary>
-    private static BatchResult Result(LedgerOutcome outcome, SuccessResponse render, string traceId)
-    {
-        if (outcome is Success success)
-        {
-            var (status, body) = render(success);
-            return new BatchResult(status, body);
-        }
-
-        var problem = Problems.FromFailure((Failure)outcome, traceId);
-        return new BatchResult(problem.Status!.Value, problem);
     }
 
     /// <summary>
