@@ -209,6 +209,26 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task Batch_operation_errors_name_the_operation_and_its_member()
+    {
+        var id = await Admin.FundedAsync(10);
+        var seq = await SeqAsync(id);
+        static string[] Errors(Answer problem) => problem.Node("errors").AsObject().Select(e => e.Key).ToArray();
+
+        // "op" may come anywhere in the object.
+        (await Admin.SendAsync(HttpMethod.Post, "/v1/batch", $$"""{"operations":[{"account":"{{id}}","amount":1,"op":"charge"}],"mode":"atomic"}""")).Is(200);
+        Errors((await Admin.SendAsync(HttpMethod.Post, "/v1/batch", $$"""{"mode":"atomic","operations":[{"op":"charge","account":"{{id}}","amount":1},{"account":"{{id}}","amount":1}]}"""))
+            .IsProblem(400, "validation_failed")).ShouldBe(["operations[1].op"]);
+        Errors((await Admin.SendAsync(HttpMethod.Post, "/v1/batch", $$"""{"mode":"atomic","operations":[{"op":"refund","account":"{{id}}"}]}"""))
+            .IsProblem(400, "validation_failed")).ShouldBe(["operations[0].op"]);
+        Errors((await Admin.SendAsync(HttpMethod.Post, "/v1/batch", $$"""{"mode":"atomic","operations":[{"op":"charge","account":"{{id}}","amount":1},{"op":"reserve","account":"{{id}}","amount":1,"ttlSeconds":"soon"}]}"""))
+            .IsProblem(400, "validation_failed")).ShouldBe(["operations[1].ttlSeconds"]);
+        (await Admin.SendAsync(HttpMethod.Post, "/v1/batch", $$"""{"mode":"atomic","operations":[{"op":"release","holdId":"hold_x","amount":1}]}"""))
+            .IsProblem(400, "malformed_request");
+        (await SeqAsync(id)).ShouldBe(seq + 1);
+    }
+
+    [Fact]
     public async Task A_charge_only_key_may_send_a_batch_of_charges_but_not_of_grants()
     {
         var id = await Admin.FundedAsync(10);

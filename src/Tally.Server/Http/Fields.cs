@@ -1,6 +1,7 @@
 using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Engine;
+using Tally.Ledger.Model;
 
 namespace Tally.Server.Http;
 
@@ -76,6 +77,30 @@ public sealed class Fields(CreditLedger ledger)
         var problem = FieldRules.Quantity(quantity, out var micros);
         Check(field, problem);
         return problem is null ? micros : null;
+    }
+
+    /// <summary>A required string member (a batch operation's <c>account</c>).</summary>
+    public string? Required(string? value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            Add(field, FieldRules.Required);
+            return null;
+        }
+
+        return value;
+    }
+
+    /// <summary>A hold id (<c>hold_…</c>).</summary>
+    public Guid? Hold(string? value, string field = "holdId")
+    {
+        if (LedgerIds.TryParseHold(value, out var id))
+        {
+            return id;
+        }
+
+        Add(field, "must be a hold id (hold_…)");
+        return null;
     }
 
     /// <summary>Free text (<see cref="FieldRules.Text"/>).</summary>

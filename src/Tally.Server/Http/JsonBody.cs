@@ -2,16 +2,38 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Tally.Server.Http;
 
-/// <summary>A request body read strictly: the DTO, which of its properties were present, and the raw bytes.</summary>
-public sealed record JsonBody<T>(T Value, IReadOnlySet<string> Present, byte[] Raw);
+/// <summary>A request body read strictly: the DTO and the raw bytes.</summary>
+public sealed record JsonBody<T>(T Value, byte[] Raw)
+{
+    /// <summary>Whether the body's object names <paramref name="member"/> (a PATCH tells "set to null" from "leave").</summary>
+    public bool Has(string member)
+    {
+        var reader = new Utf8JsonReader(Raw);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(member))
+            {
+                return true;
+            }
+
+            reader.Skip();
+        }
+
+        return false;
+    }
+}
 
 /// <summary>
 /// Reads mutation bodies strictly, in this order: media type (415), size (413), JSON syntax,
-/// encoding, duplicate members, depth (<see cref="StrictJson"/>) and unknown properties (400
-/// malformed_request), then property types (400 validation_failed naming the field). Either a body or the problem answer, never an exception for bad input.
+/// encoding, duplicate members, depth (<see cref="StrictJson"/>) (400 malformed_request), then
+/// the serializer binds the body with unknown members disallowed (400 malformed_request) and
+/// strict types (400 validation_failed naming the field, <see cref="JsonErrors"/>). Either a body
+/// or the problem answer, never an exception for bad input.
 /// </summary>
 public static class JsonBodyReader
 {
@@ -40,96 +62,35 @@ public static class JsonBodyReader
         return Parse<T>(http, bytes);
     }
 
-    /// <summary>
-    /// Parses and checks a JSON object against <typeparamref name="T"/>'s properties: one forward
-    /// scan checks the syntax and the top-level names, then the bytes are deserialized once.
-    /// </summary>
+    /// <summary>Checks the bytes (<see cref="StrictJson"/>), then deserializes them once.</summary>
     public static (JsonBody<T>? Body, IResult? Problem) Parse<T>(HttpContext http, byte[] bytes)
     {
+        ArgumentNullException.ThrowIfNull(bytes);
         var traceId = Problems.TraceId(http);
         if (StrictJson.Check(bytes) is { } malformed)
         {
             return (null, Problems.Result(Problems.Malformed(traceId, malformed)));
         }
 
-        var info = (JsonTypeInfo<T>)TallyJson.Options.GetTypeInfo(typeof(T));
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        try
+        if (bytes.AsSpan().TrimStart(" \t\r\n"u8) is not [(byte)'{', ..])
         {
-            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = StrictJson.MaxDepth });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return (null, Problems.Result(Problems.Malformed(traceId, "the body must be a JSON object")));
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString()!;
-                if (info.Properties.All(p => p.Name != name))
-                {
-                    return (null, Problems.Result(Problems.Malformed(traceId,
-                        $"unknown field '{name}'; allowed: {string.Join(", ", info.Properties.Select(p => p.Name).Order(StringComparer.Ordinal))}")));
-                }
-
-                present.Add(name);
-                reader.Skip();
-            }
-
-            while (reader.Read())
-            {
-                // Reading to the end makes the reader reject trailing content after the object.
-            }
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Result(Problems.Malformed(traceId, $"the body is not valid JSON: {e.Message}")));
-        }
-
-        try
-        {
-            return (new JsonBody<T>(JsonSerializer.Deserialize(bytes, info)!, present, bytes), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Problems.Result(Problems.Validation(traceId, FieldOf(e.Path), Reason(e, info))));
-        }
-    }
-
-    /// <summary>Binds one JSON object (a body, or an operation inside a batch) to <typeparamref name="T"/>.</summary>
-    /// <param name="element">The object.</param>
-    /// <param name="traceId">For problem documents.</param>
-    /// <param name="fieldPrefix">Prefixed to field names in errors (<c>operations[3].</c>).</param>
-    /// <param name="extra">Members allowed beside <typeparamref name="T"/>'s, read by the caller (a batch operation's <c>op</c>).</param>
-    public static (T? Value, IReadOnlySet<string>? Present, IResult? Problem) Bind<T>(JsonElement element, string traceId, string fieldPrefix, IReadOnlyCollection<string> extra)
-    {
-        ArgumentNullException.ThrowIfNull(extra);
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return (default, null, Problems.Result(Problems.Malformed(traceId, $"{Where(fieldPrefix)}must be a JSON object")));
+            return (null, Problems.Result(Problems.Malformed(traceId, "the body must be a JSON object")));
         }
 
         var info = (JsonTypeInfo<T>)TallyJson.Options.GetTypeInfo(typeof(T));
-        var known = info.Properties.Select(p => p.Name).Concat(extra).ToHashSet(StringComparer.Ordinal);
-        var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in element.EnumerateObject())
-        {
-            if (!known.Contains(property.Name))
-            {
-                return (default, null, Problems.Result(Problems.Malformed(traceId,
-                    $"unknown field '{fieldPrefix}{property.Name}'; allowed: {string.Join(", ", known.Order(StringComparer.Ordinal))}")));
-            }
-
-            present.Add(property.Name);
-        }
-
         try
         {
-            return (element.Deserialize(info), present, null);
+            return (new JsonBody<T>(JsonSerializer.Deserialize(bytes, info)!, bytes), null);
         }
         catch (JsonException e)
         {
-            var field = fieldPrefix + FieldOf(e.Path);
-            return (default, null, Problems.Result(Problems.Validation(traceId, field, Reason(e, info))));
+            return (null, Problems.Result(JsonErrors.Describe(e, info, bytes, traceId)));
+        }
+        catch (NotSupportedException)
+        {
+            // The one failure the serializer reports without a path: a polymorphic member (a
+            // batch operation) that names no kind.
+            return (null, Problems.Result(MissingKind(bytes, info, traceId)));
         }
     }
 
@@ -189,42 +150,32 @@ public static class JsonBodyReader
             || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
     }
 
-    private static string FieldOf(string? path)
+    private static ProblemDetails MissingKind(byte[] bytes, JsonTypeInfo info, string traceId)
     {
-        if (string.IsNullOrEmpty(path) || path == "$")
+        foreach (var property in info.Properties)
         {
-            return "body";
+            var element = ElementInfo(property);
+            if (element?.PolymorphismOptions is not { } polymorphic)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.TryGetProperty(property.Name, out var list) && list.ValueKind == JsonValueKind.Array)
+            {
+                var index = list.EnumerateArray().TakeWhile(item => item.ValueKind != JsonValueKind.Object || item.TryGetProperty(polymorphic.TypeDiscriminatorPropertyName, out _)).Count();
+                return Problems.Validation(traceId, $"{property.Name}[{index}].{polymorphic.TypeDiscriminatorPropertyName}",
+                    "is required: one of " + string.Join(", ", JsonErrors.Kinds(element)));
+            }
         }
 
-        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return Problems.Malformed(traceId, "the body does not match the request's shape");
     }
 
-    /// <summary>
-    /// Why a value could not be read: a converter of ours says so itself (<see cref="FieldValueException"/>);
-    /// otherwise the reason follows from the type of the member the path names — never from the
-    /// serializer's message text.
-    /// </summary>
-    private static string Reason(JsonException e, JsonTypeInfo info)
+    private static JsonTypeInfo? ElementInfo(JsonPropertyInfo property)
     {
-        if (e is FieldValueException ours)
-        {
-            return ours.Reason;
-        }
-
-        var member = FieldOf(e.Path).Split('.', '[')[0];
-        var type = info.Properties.FirstOrDefault(p => p.Name == member)?.PropertyType;
-        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
-        return type switch
-        {
-            _ when type == typeof(int) || type == typeof(long) => "must be a whole number in range",
-            _ when type == typeof(decimal) => "must be a JSON number",
-            _ when type == typeof(bool) => "must be true or false",
-            _ when type == typeof(string) => "must be a string",
-            _ when type == typeof(DateTimeOffset) => "must be an ISO 8601 timestamp",
-            _ when type is not null && type != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(type) => "must be a list of strings",
-            _ => "has the wrong type",
-        };
+        var type = property.PropertyType;
+        var element = type.IsGenericType ? type.GetGenericArguments()[0] : type.GetElementType();
+        return element is null ? null : property.Options.GetTypeInfo(element);
     }
-
-    private static string Where(string prefix) => prefix.Length == 0 ? "the body " : $"{prefix.TrimEnd('.')} ";
 }

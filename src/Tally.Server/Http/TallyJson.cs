@@ -6,7 +6,7 @@ using System.Text.Json.Serialization;
 namespace Tally.Server.Http;
 
 /// <summary>
-/// The wire's JSON: camelCase, nulls written, numbers only from JSON numbers (ASP.NET's web
+/// The wire's JSON: camelCase, nulls written, unknown members refused, numbers only from JSON numbers (ASP.NET's web
 /// defaults would read "10" as 10), decimals parsed exactly or refused.
 /// </summary>
 public static class TallyJson
@@ -25,6 +25,10 @@ public static class TallyJson
             // written inside responses a few levels down, so writing allows twice that.
             MaxDepth = 2 * StrictJson.MaxDepth,
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            // A member the request type does not have is refused, not ignored (docs/api.md, "Bodies").
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            // A batch operation's "op" may come anywhere in its object.
+            AllowOutOfOrderMetadataProperties = true,
         };
         options.Converters.Add(new ExactDecimalConverter());
         options.Converters.Add(new UtcDateTimeConverter());

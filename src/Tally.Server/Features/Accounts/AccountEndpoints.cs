@@ -55,7 +55,7 @@ public static class AccountEndpoints
             return fields.Problem(http);
         }
 
-        var threshold = body.Present.Contains("lowBalanceThreshold") ? Patch.To<long?>(request.LowBalanceThreshold) : default;
+        var threshold = body.Has("lowBalanceThreshold") ? Patch.To<long?>(request.LowBalanceThreshold) : default;
         var command = new EnsureAccount(externalId, request.Tier, request.OverdraftLimit, threshold, metadata);
         return await gateway.RunAsync(http, command, outcome =>
         {

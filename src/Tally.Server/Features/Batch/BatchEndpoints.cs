@@ -1,19 +1,13 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Tally.Ledger.Commands;
-using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
 using Tally.Server.Auth;
-using Tally.Server.Contracts;
-using Tally.Server.Features.Charges;
-using Tally.Server.Features.Grants;
-using Tally.Server.Features.Holds;
 using Tally.Server.Http;
 
 namespace Tally.Server.Features.Batch;
 
 /// <summary>POST /v1/batch: up to 1,000 operations, atomic (all or none) or independent (each on its own).</summary>
-public sealed record BatchRequest(string? Mode, JsonElement? Operations);
+public sealed record BatchRequest(string? Mode, IReadOnlyList<IBatchOperation>? Operations);
 
 /// <summary>One result of a batch: the status and body the single endpoint would have answered.</summary>
 public sealed record BatchResult(int Status, object Body);
@@ -34,16 +28,6 @@ public static class BatchEndpoints
 
     private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, ProblemDetails? Refused);
 
-    /// <summary>Each operation: the member that names its target (what its single endpoint takes from the path) and the scope it needs.</summary>
-    private static readonly Dictionary<string, (string Target, string Scope)> Operations = new(StringComparer.Ordinal)
-    {
-        ["grant"] = ("account", Scopes.Grant),
-        ["charge"] = ("account", Scopes.Charge),
-        ["reserve"] = ("account", Scopes.Charge),
-        ["capture"] = ("holdId", Scopes.Charge),
-        ["release"] = ("holdId", Scopes.Charge),
-    };
-
     private static async Task<IResult> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<BatchRequest>(http, batch: true);
@@ -63,48 +47,27 @@ public static class BatchEndpoints
         }
 
         var max = gateway.Ledger.Options.MaxBatchCommands;
-        if (request.Operations is not { ValueKind: JsonValueKind.Array } operations || operations.GetArrayLength() is 0 || operations.GetArrayLength() > max)
+        if (request.Operations is not { Count: > 0 } operations || operations.Count > max || operations.Any(o => o is null))
         {
             return Problems.Result(Problems.Validation(traceId, "operations", $"must be a list of 1–{max} operations"));
         }
 
-        // The operations' kinds first: each needs its own scope, and a key without it is refused
-        // before anything else is said about the request.
-        var kinds = new List<string>();
-        foreach (var element in operations.EnumerateArray())
-        {
-            var index = kinds.Count;
-            if (element.ValueKind != JsonValueKind.Object)
-            {
-                return Problems.Result(Problems.Malformed(traceId, $"operations[{index}] must be a JSON object"));
-            }
-
-            if (!element.TryGetProperty("op", out var op) || op.ValueKind != JsonValueKind.String || !Operations.ContainsKey(op.GetString()!))
-            {
-                return Problems.Result(Problems.Validation(traceId, $"operations[{index}].op", "must be one of grant, charge, reserve, capture, release"));
-            }
-
-            kinds.Add(op.GetString()!);
-        }
-
-        var needed = kinds.Select(k => Operations[k].Scope).ToHashSet(StringComparer.Ordinal);
+        // Each operation needs its own scope; a key without one is refused before anything else
+        // is said about the operations' fields.
+        var needed = operations.Select(o => o.RequiredScope()).ToHashSet(StringComparer.Ordinal);
         if (needed.Any(scope => !TallyClaims.HasScope(http.User, scope)))
         {
             return Problems.Result(http, StatusCodes.Status403Forbidden, "forbidden", $"the batch needs the scopes: {string.Join(", ", needed.Order(StringComparer.Ordinal))}");
         }
 
-        var parsed = new List<Parsed>();
-        var position = 0;
-        foreach (var element in operations.EnumerateArray())
+        var parsed = new List<Parsed>(operations.Count);
+        foreach (var operation in operations)
         {
-            var (op, refusal) = await ParseAsync(gateway, element, kinds[position], position, traceId, ct);
-            if (refusal is not null)
-            {
-                return refusal;
-            }
-
-            parsed.Add(op!);
-            position++;
+            var fields = new Fields(gateway.Ledger);
+            var command = await operation.ToCommandAsync(fields, ct);
+            var refused = fields.Ok ? null : Problems.Validation(traceId,
+                fields.Errors.ToDictionary(e => $"operations[{parsed.Count}].{e.Key}", e => e.Value, StringComparer.Ordinal));
+            parsed.Add(new Parsed(parsed.Count, refused is null ? command : null, operation.Response(), refused));
         }
 
         var firstRefused = parsed.FirstOrDefault(p => p.Refused is not null);
@@ -130,98 +93,6 @@ public static class BatchEndpoints
             var results = runnable.Select((p, i) => (p.Index, Answer: LedgerGateway.Answer(outcome.Results[i], p.Render, traceId)));
             return new StoredResponse(200, BytesResult.Json(200, Compose(parsed, results.ToDictionary(r => r.Index, r => new BatchResult(r.Answer.Status, r.Answer.Body)))).Body);
         }, ct);
-    }
-
-    /// <summary>
-    /// One operation: <c>op</c>, its target (<c>account</c> or <c>holdId</c>, a string) and the
-    /// members of its single endpoint's body — anything else is refused as an unknown field.
-    /// </summary>
-    private static async Task<(Parsed? Op, IResult? Problem)> ParseAsync(LedgerGateway gateway, JsonElement element, string op, int index, string traceId, CancellationToken ct)
-    {
-        var prefix = $"operations[{index}].";
-        var targetName = Operations[op].Target;
-        string? target = null;
-        if (element.TryGetProperty(targetName, out var targetElement) && targetElement.ValueKind != JsonValueKind.Null)
-        {
-            if (targetElement.ValueKind != JsonValueKind.String)
-            {
-                return (null, Problems.Result(Problems.Validation(traceId, prefix + targetName, "must be a string")));
-            }
-
-            target = targetElement.GetString();
-        }
-
-        string[] extra = ["op", targetName];
-        var fields = new Fields(gateway.Ledger);
-        LedgerCommand? command;
-        SuccessResponse render;
-        IResult? problem;
-        switch (op)
-        {
-            case "grant":
-                (command, problem) = await BindAsync<GrantRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
-                render = Responses.Entry;
-                break;
-            case "charge":
-                (command, problem) = await BindAsync<ChargeRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
-                render = Responses.Entry;
-                break;
-            case "reserve":
-                (command, problem) = await BindAsync<HoldRequest>(element, traceId, prefix, extra, async r => RequireAccount(target, fields) is { } a ? await r.ToCommandAsync(a, fields, ct) : null);
-                render = Responses.Reserved;
-                break;
-            case "capture":
-                (command, problem) = await BindAsync<CaptureRequest>(element, traceId, prefix, extra, r => ValueTask.FromResult<LedgerCommand?>(
-                    RequireHold(target, fields) is { } h ? new Capture(h, r.Amount) : null));
-                render = Responses.HoldChanged;
-                break;
-            default:
-                (command, problem) = await BindAsync<ReleaseRequest>(element, traceId, prefix, extra, _ => ValueTask.FromResult<LedgerCommand?>(
-                    RequireHold(target, fields) is { } h ? new Release(h) : null));
-                render = Responses.HoldChanged;
-                break;
-        }
-
-        if (problem is not null)
-        {
-            return (null, problem);
-        }
-
-        if (!fields.Ok)
-        {
-            var errors = fields.Errors.ToDictionary(e => prefix + e.Key, e => e.Value, StringComparer.Ordinal);
-            var refused = Problems.Validation(traceId, errors);
-            return (new Parsed(index, null, render, refused), null);
-        }
-
-        return (new Parsed(index, command, render, null), null);
-    }
-
-    private static async Task<(LedgerCommand? Command, IResult? Problem)> BindAsync<T>(JsonElement element, string traceId, string prefix, string[] extra, Func<T, ValueTask<LedgerCommand?>> convert)
-    {
-        var (value, _, problem) = JsonBodyReader.Bind<T>(element, traceId, prefix, extra);
-        return problem is not null ? (null, problem) : (await convert(value!), null);
-    }
-
-    private static string? RequireAccount(string? account, Fields fields)
-    {
-        if (string.IsNullOrEmpty(account))
-        {
-            fields.Add("account", "is required");
-        }
-
-        return account;
-    }
-
-    private static Guid? RequireHold(string? holdId, Fields fields)
-    {
-        if (LedgerIds.TryParseHold(holdId, out var id))
-        {
-            return id;
-        }
-
-        fields.Add("holdId", "must be a hold id (hold_…)");
-        return null;
     }
 
     private static BatchResponse Compose(List<Parsed> parsed, Dictionary<int, BatchResult> ran) =>

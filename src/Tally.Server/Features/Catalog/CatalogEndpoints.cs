@@ -110,7 +110,7 @@ public static class CatalogEndpoints
                 key,
                 patch.Cost ?? current.Cost.ToDecimal(),
                 patch.Unit ?? current.Unit,
-                body.Present.Contains("description") ? patch.Description : current.Description,
+                body.Has("description") ? patch.Description : current.Description,
                 patch.Active ?? current.Active,
                 fields,
                 ct);

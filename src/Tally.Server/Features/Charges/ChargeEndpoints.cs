@@ -9,7 +9,7 @@ using Tally.Server.Http;
 namespace Tally.Server.Features.Charges;
 
 /// <summary>POST /v1/accounts/{id}/charges: <c>amount</c>, or <c>feature</c> (+ <c>quantity</c>, default 1).</summary>
-public sealed record ChargeRequest(
+public record ChargeRequest(
     decimal? Amount,
     string? Feature,
     decimal? Quantity,

@@ -9,7 +9,7 @@ using Tally.Server.Http;
 namespace Tally.Server.Features.Grants;
 
 /// <summary>POST /v1/accounts/{id}/grants. <c>features</c> scopes the lot to those feature keys.</summary>
-public sealed record GrantRequest(
+public record GrantRequest(
     decimal? Amount,
     string? Unit,
     string? Source,

@@ -9,7 +9,7 @@ using Tally.Server.Http;
 namespace Tally.Server.Features.Holds;
 
 /// <summary>POST /v1/accounts/{id}/holds.</summary>
-public sealed record HoldRequest(decimal? Amount, string? Feature, decimal? Quantity, int? TtlSeconds, string? Unit, string? Description)
+public record HoldRequest(decimal? Amount, string? Feature, decimal? Quantity, int? TtlSeconds, string? Unit, string? Description)
 {
     public async ValueTask<Reserve?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
@@ -22,10 +22,10 @@ public sealed record HoldRequest(decimal? Amount, string? Feature, decimal? Quan
 }
 
 /// <summary>POST /v1/holds/{id}/capture: up to the held amount, default all.</summary>
-public sealed record CaptureRequest(decimal? Amount);
+public record CaptureRequest(decimal? Amount);
 
 /// <summary>POST /v1/holds/{id}/release takes no fields.</summary>
-public sealed record ReleaseRequest;
+public record ReleaseRequest;
 
 public static class HoldEndpoints
 {
