@@ -130,7 +130,7 @@ public sealed class DodoClient : IPaymentProvider
         await EnsureSuccessAsync(response, Operation(method, path), ct);
     }
 
-    private async Task<TAnswer> SendAsync<TBody, TAnswer>(HttpMethod method, string path, TBody body,
+    internal async Task<TAnswer> SendAsync<TBody, TAnswer>(HttpMethod method, string path, TBody body,
         JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TAnswer> answerType, CancellationToken ct)
     {
         using var request = NewRequest(method, path);
