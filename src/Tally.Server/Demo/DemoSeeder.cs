@@ -3,6 +3,10 @@ using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
+using Tally.Payments;
+using Tally.Payments.Catalog;
+using Tally.Payments.Pricing;
+using Tally.Payments.Providers;
 using Tally.Server.Auth;
 
 namespace Tally.Server.Demo;
@@ -15,9 +19,10 @@ namespace Tally.Server.Demo;
 public static class DemoSeeder
 {
     /// <returns>The demo API key's secret.</returns>
-    public static async Task<string> SeedAsync(CreditLedger ledger, IAccessStore access, TimeProvider time, CancellationToken ct)
+    public static async Task<string> SeedAsync(CreditLedger ledger, IAccessStore access, IPaymentStore payments, TimeProvider time, CancellationToken ct)
     {
         var now = ledger.Now();
+        await SeedCatalogAsync(payments, now, ct);
         FeatureInfo[] features =
         [
             new("image.generate", new Micros(10_000_000), UnitInfo.DefaultKey, "One generated image", true),
@@ -48,9 +53,35 @@ public static class DemoSeeder
         return secret;
     }
 
+    /// <summary>Three credit packs and two plans (prices in US cents), each a product in the DodoPayments sandbox.</summary>
+    private static async Task SeedCatalogAsync(IPaymentStore payments, DateTimeOffset now, CancellationToken ct)
+    {
+        CreditPackage[] packages =
+        [
+            new("starter", "Starter", 500, 0, new Money(499, "USD"), "prod_demo_starter", true, 1),
+            new("pro", "Pro", 2_000, 200, new Money(1_799, "USD"), "prod_demo_pro", true, 2),
+            new("studio", "Studio", 10_000, 2_500, new Money(7_499, "USD"), "prod_demo_studio", true, 3),
+        ];
+        foreach (var package in packages)
+        {
+            await payments.SavePackageAsync(package, create: true, now, ct);
+        }
+
+        SubscriptionPlan[] plans =
+        [
+            new("basic-monthly", "Basic", new Money(999, "USD"), BillingInterval.Month, 1_000, 25, 500, "prod_demo_basic", true),
+            new("pro-monthly", "Pro", new Money(2_999, "USD"), BillingInterval.Month, 5_000, 50, 5_000, "prod_demo_pro_plan", true),
+        ];
+        foreach (var plan in plans)
+        {
+            await payments.SavePlanAsync(plan, create: true, now, ct);
+        }
+    }
+
     /// <summary>What the console shows once the demo server listens.</summary>
     public static string Banner(string secret, string url) =>
-        $"\n  Tally demo: accounts demo-alice, demo-bob, demo-carol; features image.generate, llm.tokens, video.render.\n" +
+        $"\n  Tally demo: accounts demo-alice, demo-bob, demo-carol; features image.generate, llm.tokens, video.render;\n" +
+        $"  packages starter, pro, studio; plans basic-monthly, pro-monthly.\n" +
         $"  Demo API key (admin; a new one each start): {secret}\n" +
         $"  API reference: {url}/docs\n" +
         $"  Try: curl -s -H \"Authorization: Bearer {secret}\" {url}/v1/accounts/demo-alice/balance\n";

@@ -11,6 +11,8 @@ using Tally.Server.Features.ClientTokens;
 using Tally.Server.Features.Entries;
 using Tally.Server.Features.Grants;
 using Tally.Server.Features.Holds;
+using Tally.Server.Features.Pricing;
+using Tally.Server.Features.Selling;
 using Tally.Server.Features.Transfers;
 
 namespace Tally.Server.Hosting;
@@ -48,6 +50,9 @@ public static class TallyEndpoints
         v1.MapCatalog();
         v1.MapApiKeys();
         v1.MapClientTokens();
+        v1.MapPricing();
+        v1.MapPackages();
+        v1.MapPlans();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

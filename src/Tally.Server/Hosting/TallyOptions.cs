@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Tally.Ledger;
+using Tally.Payments.Pricing;
 
 namespace Tally.Server.Hosting;
 
@@ -91,6 +93,33 @@ public sealed class TallyOptions
     [Range(1024, 64 * 1024 * 1024)]
     public long MaxBatchBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Price of one credit in major units of <see cref="Currency"/> (0.01 = one cent).</summary>
+    [ConfigurationKeyName("CREDIT_BASE_PRICE")]
+    public decimal BasePrice { get; set; } = PricingSettings.Default.BasePrice;
+
+    [ConfigurationKeyName("CREDIT_CURRENCY")]
+    public string Currency { get; set; } = PricingSettings.Default.Currency;
+
+    /// <summary>Fewest credits a custom amount may buy.</summary>
+    [ConfigurationKeyName("CREDIT_MIN_PURCHASE")]
+    public long MinPurchase { get; set; } = PricingSettings.Default.MinPurchase;
+
+    /// <summary>Most credits a custom amount may buy.</summary>
+    [ConfigurationKeyName("CREDIT_MAX_PURCHASE")]
+    public long MaxPurchase { get; set; } = PricingSettings.Default.MaxPurchase;
+
+    /// <summary>
+    /// Bulk tiers from every <c>CREDIT_BULK_DISCOUNT_&lt;credits&gt;=&lt;percent&gt;</c> setting, over
+    /// the seed's defaults (500: 10, 1000: 15, 5000: 25; set one to 0 to drop it). Read by
+    /// <see cref="Load"/>, not by the binder (the names carry the tier).
+    /// </summary>
+    public IReadOnlyList<BulkTier> BulkDiscounts { get; set; } = PricingSettings.DefaultTiers;
+
+    public const string BulkDiscountPrefix = "CREDIT_BULK_DISCOUNT_";
+
+    /// <summary>How credits are priced.</summary>
+    public PricingSettings Pricing => new(BasePrice, Currency, BulkDiscounts, MinPurchase, MaxPurchase);
+
     public TimeSpan KeyRateWindow => TimeSpan.FromMilliseconds(KeyRateWindowMs);
 
     public TimeSpan DeductionWindow => TimeSpan.FromMilliseconds(DeductionWindowMs);
@@ -131,11 +160,33 @@ public sealed class TallyOptions
             throw new SettingsException(e.Message, e);
         }
 
+        options.BulkDiscounts = ReadBulkDiscounts(configuration);
         if (new TallyOptionsValidator().Validate(null, options) is { Failed: true } failed)
         {
             throw new SettingsException(failed.Failures.First());
         }
 
         return options;
+    }
+
+    private static List<BulkTier> ReadBulkDiscounts(IConfiguration configuration)
+    {
+        var tiers = PricingSettings.DefaultTiers.ToDictionary(t => t.Credits, t => t.Percent);
+        foreach (var setting in configuration.GetChildren().Where(c => c.Key.StartsWith(BulkDiscountPrefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (!long.TryParse(setting.Key[BulkDiscountPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var credits) || credits < 1)
+            {
+                throw new SettingsException($"{setting.Key}: the name must end in a whole number of credits, e.g. {BulkDiscountPrefix}1000=15");
+            }
+
+            if (!decimal.TryParse(setting.Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent))
+            {
+                throw new SettingsException($"{setting.Key} must be a percentage, e.g. 15 or 12.5");
+            }
+
+            tiers[credits] = percent;
+        }
+
+        return tiers.Where(t => t.Value > 0).OrderBy(t => t.Key).Select(t => new BulkTier(t.Key, t.Value)).ToList();
     }
 }

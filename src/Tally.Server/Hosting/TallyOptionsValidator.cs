@@ -50,6 +50,11 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             failures.Add($"CREDIT_INITIAL_AMOUNT must not exceed CREDIT_MAX_PER_OPERATION ({options.MaxPerOperation})");
         }
 
+        if (options.Pricing.Problem() is { } pricing)
+        {
+            failures.Add(pricing);
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -26,12 +26,13 @@ public static class TallyServices
         // Read and checked now: what gets registered depends on them, and a bad value must stop
         // the host before it starts, naming the setting. Consumers take IOptions<TallyOptions>.
         var settings = TallyOptions.Load(configuration);
-        services.AddOptions<TallyOptions>().Bind(configuration).ValidateOnStart();
+        services.AddOptions<TallyOptions>().Bind(configuration).PostConfigure(o => o.BulkDiscounts = settings.BulkDiscounts).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TallyOptions>, TallyOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new DemoMode(demo));
         services.AddSingleton(sp => StoreFactory.Open(settings.Database, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
+        services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
         services.AddSingleton<TallyMetrics>();
         services.AddSingleton<LedgerGateway>();

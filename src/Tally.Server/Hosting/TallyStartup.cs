@@ -24,6 +24,7 @@ public sealed class DemoMode(bool enabled)
 public sealed partial class TallyStartup(
     ILedgerStore store,
     IAccessStore access,
+    Tally.Payments.IPaymentStore payments,
     CreditLedger ledger,
     ClientTokens tokens,
     IOptions<TallyOptions> options,
@@ -54,7 +55,7 @@ public sealed partial class TallyStartup(
 
         if (demo.Enabled)
         {
-            demo.Key = await DemoSeeder.SeedAsync(ledger, access, time, cancellationToken);
+            demo.Key = await DemoSeeder.SeedAsync(ledger, access, payments, time, cancellationToken);
         }
     }
 
