@@ -61,6 +61,34 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void A_clawback_result_survives_the_idempotency_codec_with_what_it_owed_and_why_it_froze()
+    {
+        var unit = new UnitInfo("credits", 0);
+        var entry = new EntryView(Guid.CreateVersion7(), "a", 4, EntryType.Clawback, unit, new Credits(-9), new Credits(-3), null, null,
+            "refund", "rfd_1", "{}", "system", null, null, null, DateTimeOffset.UnixEpoch);
+        var balance = new BalanceView(unit, new(-3), new(0), new(-3), null);
+        var outcome = new RequestOutcome(
+            [new ClawbackResult(entry, new(9), new(0), balance) { Owed = new(3), FreezeReason = Clawback.DebtFreezeReason }, new ClawbackResult(null, new(0), new(5), balance)],
+            null);
+
+        var back = OutcomeCodec.Decode(OutcomeCodec.Encode(outcome));
+
+        back.Results[0].ShouldBe(outcome.Results[0]);
+        back.Results[1].ShouldBe(outcome.Results[1]);
+        back.Results[0].ShouldBeOfType<ClawbackResult>().Owed.Minor.ShouldBe(3);
+    }
+
+    [Fact]
+    public void Clawback_fingerprints_tell_the_policies_apart()
+    {
+        LedgerCommand clamp = new Clawback("x", new Credits(5), LotReference: "pay_1");
+        LedgerCommand debt = new Clawback("x", new Credits(5), LotReference: "pay_1", Policy: ClawbackPolicy.Debt);
+
+        OutcomeCodec.Fingerprint([clamp], BatchMode.Atomic).ShouldBe(OutcomeCodec.Fingerprint([new Clawback("x", new Credits(5), LotReference: "pay_1")], BatchMode.Atomic));
+        OutcomeCodec.Fingerprint([clamp], BatchMode.Atomic).ShouldNotBe(OutcomeCodec.Fingerprint([debt], BatchMode.Atomic));
+    }
+
+    [Fact]
     public void Fingerprints_differ_for_different_requests_and_match_for_equal_ones()
     {
         LedgerCommand a = new Charge("x", Price.Of(new Credits(1)));

@@ -21,6 +21,7 @@ namespace Tally.Ledger.Commands;
 [JsonDerivedType(typeof(Transfer), "transfer")]
 [JsonDerivedType(typeof(SetFrozen), "freeze")]
 [JsonDerivedType(typeof(Sweep), "sweep")]
+[JsonDerivedType(typeof(Clawback), "clawback")]
 public abstract record LedgerCommand;
 
 /// <summary>A settable field: <c>IsSet</c> distinguishes "leave alone" from "set to null".</summary>
@@ -119,6 +120,39 @@ public sealed record SetFrozen(string Account, bool Frozen, string? Reason = nul
 
 /// <summary>Write off expired lot remainders and release expired holds of one account.</summary>
 public sealed record Sweep(string Account) : LedgerCommand;
+
+/// <summary>
+/// Take back credits that a refunded or disputed payment granted. Lots whose <c>Reference</c>
+/// equals <c>LotReference</c> (the payment's grant) are taken first, oldest first; then every
+/// other unexpired lot of the unit, scoped ones included, paid before granted, each in burn order.
+/// Credits pinned by active holds are not taken. Works on frozen accounts (the customer is not
+/// spending). What the lots cannot cover is reported as unrecovered (<see cref="ClawbackPolicy.Clamp"/>)
+/// or becomes debt beyond the overdraft limit (<see cref="ClawbackPolicy.Debt"/>), which freezes
+/// the account when <c>FreezeOnDebt</c>. Amounts are in minor units of <c>Unit</c>.
+/// </summary>
+public sealed record Clawback(
+    string Account,
+    Credits Amount,
+    string Unit = UnitInfo.DefaultKey,
+    string? LotReference = null,
+    ClawbackPolicy Policy = ClawbackPolicy.Clamp,
+    bool FreezeOnDebt = false,
+    string? Reason = null,
+    string? Reference = null) : LedgerCommand
+{
+    /// <summary>Why the account was frozen when a clawback left debt and the command gave no <c>Reason</c>.</summary>
+    public const string DebtFreezeReason = "debt after clawback";
+}
+
+/// <summary>What a clawback does with the part of its amount that the account's lots cannot cover.</summary>
+public enum ClawbackPolicy
+{
+    /// <summary>Take only what the lots hold; the rest is reported as unrecovered (a fraud signal), not owed.</summary>
+    Clamp,
+
+    /// <summary>Take it all: the rest becomes debt (the balance goes negative, past the overdraft limit).</summary>
+    Debt,
+}
 
 /// <summary>How a multi-command request treats a failing command.</summary>
 public enum BatchMode

@@ -165,14 +165,24 @@ internal static class Accounts
             return new NotFound("account", cmd.Account);
         }
 
-        if (account.Frozen != cmd.Frozen)
+        Freeze(ctx, account, cmd.Frozen);
+        return new AccountResult(View(ctx, account), false);
+    }
+
+    /// <summary>
+    /// Freezes or unfreezes the account: a settings change, and a visible one, so the account's
+    /// <c>seq</c> moves even though no journal line is written.
+    /// </summary>
+    public static void Freeze(CommandContext ctx, AccountRow account, bool frozen)
+    {
+        if (account.Frozen == frozen)
         {
-            account.Frozen = cmd.Frozen;
-            MarkSettingsChanged(ctx, account);
-            Journal.Touch(ctx, account);
+            return;
         }
 
-        return new AccountResult(View(ctx, account), false);
+        account.Frozen = frozen;
+        MarkSettingsChanged(ctx, account);
+        Journal.Touch(ctx, account);
     }
 
     public static LedgerOutcome Sweep(CommandContext ctx, Sweep cmd)

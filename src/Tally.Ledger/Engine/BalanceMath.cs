@@ -57,6 +57,39 @@ internal static class BalanceMath
     }
 
     /// <summary>
+    /// Lots a clawback takes from, in the order it takes them: first those granted under
+    /// <paramref name="reference"/> (the refunded payment's own credits), oldest first; then every
+    /// other lot of the unit, whatever its scope, paid before granted (paid credits are what the
+    /// refund gives back), each group in burn order. Only unexpired, effective lots with credits
+    /// left; what active holds pinned is not in <c>Remaining</c>, so it is never taken.
+    /// </summary>
+    public static List<LotRow> Reclaimable(AccountRow account, string unit, string? reference, DateTimeOffset now)
+    {
+        var own = new List<LotRow>();
+        var paid = new List<LotRow>();
+        var granted = new List<LotRow>();
+        foreach (var lot in account.Lots)
+        {
+            if (lot.Unit != unit || !lot.Remaining.IsPositive || lot.IsExpiredAt(now) || lot.EffectiveAt > now)
+            {
+                continue;
+            }
+
+            var list = reference is not null && string.Equals(lot.Reference, reference, StringComparison.Ordinal) ? own
+                : lot.Paid ? paid
+                : granted;
+            list.Add(lot);
+        }
+
+        own.Sort(static (x, y) => x.CreatedAt != y.CreatedAt ? x.CreatedAt.CompareTo(y.CreatedAt) : x.Id.CompareTo(y.Id));
+        paid.Sort(CompareBurnOrder);
+        granted.Sort(CompareBurnOrder);
+        own.AddRange(paid);
+        own.AddRange(granted);
+        return own;
+    }
+
+    /// <summary>
     /// What a charge for <paramref name="feature"/> could spend before the overdraft: its lots less
     /// debt and less holds backed by the overdraft. May be negative.
     /// </summary>

@@ -1,10 +1,11 @@
+using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
 
 namespace Tally.Ledger.Engine;
 
-/// <summary>Operations that spend credits: charges and transfers.</summary>
+/// <summary>Operations that spend credits: charges, transfers and clawbacks.</summary>
 internal static class DebitOps
 {
     public static LedgerOutcome Charge(CommandContext ctx, Charge cmd)
@@ -108,5 +109,74 @@ internal static class DebitOps
             LotId = lot?.Id,
         });
         return new TransferResult(Projections.Entry(ctx, debit), Projections.Entry(ctx, credit));
+    }
+
+    /// <summary>
+    /// Takes back what a refunded or disputed payment granted (SPEC §6, clawback policy). Not the
+    /// customer spending, so a frozen account is clawed back too and the overdraft limit does not
+    /// apply: under the debt policy the lots' shortfall is owed whatever the limit.
+    /// </summary>
+    public static LedgerOutcome Clawback(CommandContext ctx, Clawback cmd)
+    {
+        var unit = ctx.Units.Find(cmd.Unit);
+        if (unit is null)
+        {
+            return Rules.UnknownUnit(cmd.Unit);
+        }
+
+        var invalid = Rules.First(
+            Rules.Account(cmd.Account),
+            Rules.Amount(ctx, unit, cmd.Amount),
+            Enum.IsDefined(cmd.Policy) ? null : new Invalid("policy", "must be clamp or debt"),
+            Rules.Text(cmd.LotReference, "lotReference", Rules.MaxReferenceLength),
+            Rules.Text(cmd.Reason, "reason"),
+            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength));
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        var account = Accounts.Resolve(ctx, cmd.Account, create: false, out _);
+        if (account is null)
+        {
+            return new NotFound("account", cmd.Account);
+        }
+
+        Expiry.Sweep(ctx, account);
+        var entryId = ctx.NewId();
+        var paid = Lots.BurnFrom(account, BalanceMath.Reclaimable(account, unit.Key, cmd.LotReference, ctx.Now), cmd.Amount, entryId);
+        var shortfall = Lineage.Overdraft(paid, cmd.Amount);
+        var taken = cmd.Amount - shortfall;
+        var owed = cmd.Policy == ClawbackPolicy.Debt ? shortfall : Credits.Zero;
+        var recovered = taken + owed;
+        Invariant.Holds(recovered <= cmd.Amount, "a clawback recovers more than it was asked for");
+        if (!recovered.IsPositive)
+        {
+            // Clamp on lots with nothing left: nothing happened, so nothing is journaled.
+            return new ClawbackResult(null, Credits.Zero, cmd.Amount, BalanceMath.View(account, unit, ctx.Now));
+        }
+
+        if (owed.IsPositive)
+        {
+            Lots.Owe(account, unit.Key, owed);
+        }
+
+        string? freezeReason = null;
+        if (owed.IsPositive && cmd.FreezeOnDebt && !account.Frozen)
+        {
+            freezeReason = cmd.Reason ?? Commands.Clawback.DebtFreezeReason;
+            Accounts.Freeze(ctx, account, frozen: true);
+        }
+
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Clawback, unit.Key, -recovered, new EntryDetails
+        {
+            Description = cmd.Reason,
+            Reference = cmd.Reference,
+        });
+        return new ClawbackResult(Projections.Entry(ctx, entry), recovered, cmd.Amount - recovered, BalanceMath.View(account, unit, ctx.Now))
+        {
+            Owed = owed,
+            FreezeReason = freezeReason,
+        };
     }
 }

@@ -113,6 +113,7 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
         EnsureAccount e => Accounts.Ensure(ctx, e),
         SetFrozen f => Accounts.SetFrozen(ctx, f),
         Sweep s => Accounts.Sweep(ctx, s),
+        Clawback c => DebitOps.Clawback(ctx, c),
         _ => throw new System.Diagnostics.UnreachableException($"no handler for {command.GetType().Name}"),
     };
 }

@@ -74,9 +74,25 @@ internal static class Lots
     /// </summary>
     public static List<PaidBy> Burn(CommandContext ctx, AccountRow account, string unit, string? feature, Credits amount, Guid entryId)
     {
+        var paid = BurnFrom(account, BalanceMath.Spendable(account, unit, feature, ctx.Now), amount, entryId);
+        var need = Lineage.Overdraft(paid, amount);
+        if (need.IsPositive)
+        {
+            Owe(account, unit, need);
+        }
+
+        return paid;
+    }
+
+    /// <summary>
+    /// Spends up to <paramref name="amount"/> from <paramref name="lots"/> in the order given,
+    /// recording which lot paid what (burns); the caller decides what happens to the rest.
+    /// </summary>
+    public static List<PaidBy> BurnFrom(AccountRow account, IEnumerable<LotRow> lots, Credits amount, Guid entryId)
+    {
         var paid = new List<PaidBy>();
         var need = amount;
-        foreach (var lot in BalanceMath.Spendable(account, unit, feature, ctx.Now))
+        foreach (var lot in lots)
         {
             if (!need.IsPositive)
             {
@@ -90,14 +106,16 @@ internal static class Lots
             need -= take;
         }
 
-        if (need.IsPositive)
-        {
-            var balance = Journal.BalanceOf(account, unit);
-            balance.Debt += need;
-            balance.IsDirty = true;
-        }
-
         return paid;
+    }
+
+    /// <summary>Adds to the unit's debt: credits spent beyond the lots, repaid first by the next credits in.</summary>
+    public static void Owe(AccountRow account, string unit, Credits amount)
+    {
+        Invariant.Holds(amount.IsPositive, "debt grows by a positive amount");
+        var balance = Journal.BalanceOf(account, unit);
+        balance.Debt += amount;
+        balance.IsDirty = true;
     }
 
     /// <summary>Pins credits for a hold from the lots it may use; returns the pins and the unbacked rest.</summary>

@@ -41,6 +41,7 @@ internal static class WriteScopes
         Transfer t => t.From,
         SetFrozen f => f.Account,
         Sweep s => s.Account,
+        Clawback c => c.Account,
         Capture c => c.HoldId.ToString("N"),
         Release r => r.HoldId.ToString("N"),
         Reverse r => r.EntryId.ToString("N"),
@@ -59,6 +60,7 @@ internal static class WriteScopes
                 Reserve r => r.Price.Unit,
                 Adjust a => a.Unit,
                 Transfer t => t.Unit,
+                Clawback c => c.Unit,
                 _ => null,
             };
             yield return unit ?? UnitInfo.DefaultKey;
@@ -80,6 +82,7 @@ internal static class WriteScopes
             case Transfer t: accounts.Add(t.From); accounts.Add(t.To); break;
             case SetFrozen f: accounts.Add(f.Account); break;
             case Sweep s: accounts.Add(s.Account); break;
+            case Clawback c: accounts.Add(c.Account); break;
             default: throw new System.Diagnostics.UnreachableException($"no scope for {command.GetType().Name}");
         }
     }

@@ -14,6 +14,7 @@ namespace Tally.Ledger.Outcomes;
 [JsonDerivedType(typeof(HoldResult), "hold")]
 [JsonDerivedType(typeof(TransferResult), "transfer")]
 [JsonDerivedType(typeof(SweepResult), "sweep")]
+[JsonDerivedType(typeof(ClawbackResult), "clawback")]
 [JsonDerivedType(typeof(InsufficientCredits), "insufficient_credits")]
 [JsonDerivedType(typeof(AccountFrozen), "account_frozen")]
 [JsonDerivedType(typeof(NotFound), "not_found")]
@@ -49,6 +50,20 @@ public sealed record HoldResult(HoldView Hold, EntryView? Entry, BalanceView Bal
 public sealed record TransferResult(EntryView Debit, EntryView Credit) : Success;
 
 public sealed record SweepResult(int LotsExpired, int HoldsExpired) : Success;
+
+/// <summary>
+/// A clawback: the <c>clawback</c> entry (null when nothing was taken or owed), what it took
+/// (<c>Recovered</c>: from lots, plus what became debt) and what it could not (<c>Unrecovered</c>,
+/// clamp policy only); <c>Recovered</c> + <c>Unrecovered</c> is the amount asked for.
+/// </summary>
+public sealed record ClawbackResult(EntryView? Entry, Credits Recovered, Credits Unrecovered, BalanceView Balance) : Success
+{
+    /// <summary>The part of <c>Recovered</c> the lots could not cover and the account now owes (debt policy).</summary>
+    public Credits Owed { get; init; }
+
+    /// <summary>Why this clawback froze the account; null when it did not (no debt, not asked, or frozen already).</summary>
+    public string? FreezeReason { get; init; }
+}
 
 /// <summary><c>Available</c> is what this charge could have spent; <c>Required</c> what it needed.</summary>
 public sealed record InsufficientCredits(UnitInfo Unit, Credits Available, Credits Required) : Failure;
