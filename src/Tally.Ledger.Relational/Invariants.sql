@@ -39,14 +39,25 @@ LEFT JOIN (SELECT account_id, unit, SUM(amount - unbacked) AS pinned FROM holds 
 WHERE b.balance <> COALESCE(l.remaining, 0) + COALESCE(h.pinned, 0) - b.debt;
 
 -- check: overdraft
-SELECT a.external_id AS account, b.unit AS unit, a.overdraft_limit * u.scale AS expected,
+-- A clawback under the debt policy owes what the lots could not cover whatever the limit (it is
+-- not the customer spending), so the bound is the limit plus the debt clawbacks created: each
+-- clawback entry's amount less what its burns took from lots. Credits in repay any debt first and
+-- charges never go past the limit themselves, so the debt can never exceed that sum.
+SELECT a.external_id AS account, b.unit AS unit, CAST(a.overdraft_limit * u.scale + COALESCE(c.owed, 0) AS BIGINT) AS expected,
        CAST(b.debt + COALESCE(h.unbacked, 0) AS BIGINT) AS actual, NULL AS item
 FROM balances b
 JOIN accounts a ON a.id = b.account_id
 JOIN units u ON u.unit_key = b.unit
 LEFT JOIN (SELECT account_id, unit, SUM(unbacked) AS unbacked FROM holds WHERE status = 'active' GROUP BY account_id, unit) h
   ON h.account_id = b.account_id AND h.unit = b.unit
-WHERE b.debt < 0 OR b.debt + COALESCE(h.unbacked, 0) > a.overdraft_limit * u.scale;
+LEFT JOIN (SELECT e.account_id, e.unit, SUM(-e.amount - COALESCE(bu.burned, 0)) AS owed
+           FROM entries e
+           LEFT JOIN (SELECT entry_id, account_id, SUM(amount) AS burned FROM burns GROUP BY entry_id, account_id) bu
+             ON bu.entry_id = e.id AND bu.account_id = e.account_id
+           WHERE e.type = 'clawback'
+           GROUP BY e.account_id, e.unit) c
+  ON c.account_id = b.account_id AND c.unit = b.unit
+WHERE b.debt < 0 OR b.debt + COALESCE(h.unbacked, 0) > a.overdraft_limit * u.scale + COALESCE(c.owed, 0);
 
 -- check: lot_bounds
 SELECT a.external_id AS account, l.unit AS unit, l.amount AS expected, l.remaining AS actual, l.id AS item

@@ -27,7 +27,7 @@ public static class Checks
         ["journal_sum"] = (1, "balance ≠ Σ entry amounts"),
         ["newest_balance_after"] = (1, "newest entry's balanceAfter ≠ balance"),
         ["lots_match_balance"] = (2, "balance ≠ Σ lot remainders + held − debt"),
-        ["overdraft"] = (2, "debt and overdraft-backed holds exceed the overdraft limit"),
+        ["overdraft"] = (2, "debt and overdraft-backed holds exceed the overdraft limit plus the debt clawbacks created"),
         ["lot_bounds"] = (3, "lot remaining outside 0..amount"),
         ["lot_lineage"] = (3, "lot spent (amount − remaining) ≠ Σ burns + Σ active pins"),
         ["hold_pins"] = (3, "hold amount ≠ Σ pins + unbacked, or captured outside 0..amount"),
