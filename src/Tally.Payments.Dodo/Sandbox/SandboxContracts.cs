@@ -58,8 +58,8 @@ public sealed record SandboxProduct(
     string Name,
     long Price,
     string Currency,
-    string? RecurringInterval,
-    bool PayWhatYouWant);
+    string? RecurringInterval = null,
+    bool PayWhatYouWant = false);
 
 /// <summary>What a control call did: the objects as they are after it, and its events with their delivery attempts.</summary>
 public sealed record SandboxControlResponse(
@@ -84,7 +84,7 @@ public sealed record SandboxEventView(
 /// "first", "retry" or "redelivery"; <see cref="StatusCode"/> is null when the connection failed
 /// (<see cref="Error"/> says why).
 /// </summary>
-public sealed record SandboxAttemptView(int Copy, int Attempt, string Kind, DateTimeOffset At, int? StatusCode, string? Error);
+public sealed record SandboxAttemptView(int Copy, int Attempt, string Kind, DateTimeOffset At, int? StatusCode = null, string? Error = null);
 
 /// <summary><c>GET /sandbox/events</c>.</summary>
 public sealed record SandboxEventList(List<SandboxEventView> Events);

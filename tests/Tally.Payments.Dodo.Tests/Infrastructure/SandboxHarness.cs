@@ -24,7 +24,8 @@ public sealed class SandboxHarness : IAsyncDisposable
         Clock = clock;
         Receiver = receiver;
         Host = host;
-        Http = new HttpClient();
+        // Never follows a redirect: the return URLs point at hosts that are not on this machine.
+        Http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         var options = new DodoOptions
         {
             ApiKey = ApiKey,
