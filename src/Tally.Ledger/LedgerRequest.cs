@@ -34,6 +34,15 @@ public sealed record LedgerRequest(
     [JsonIgnore]
     public bool ReplayOnly { get; init; }
 
+    /// <summary>
+    /// Whether a refused request's outcome is stored with its idempotency key (true: a retry gets
+    /// the same refusal, as HTTP callers expect). False for effects keyed on a business id (a
+    /// payment's grant): a refusal stores nothing, so the key stays free and a retry applies the
+    /// effect once its cause is fixed.
+    /// </summary>
+    [JsonIgnore]
+    public bool RememberRefusals { get; init; } = true;
+
     public static LedgerRequest Of(LedgerCommand command, RequestIdempotency? idempotency = null, string actor = Actors.System) =>
         new([command], BatchMode.Atomic, idempotency, actor);
 }

@@ -32,7 +32,10 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
             outcome = outcome with { Response = render(outcome) };
         }
 
-        return request.Idempotency is null ? outcome : Remember(snapshot, request.Idempotency, outcome);
+        var refused = outcome.FailedIndex is not null || outcome.Results.Any(r => !r.Succeeded);
+        return request.Idempotency is null || (refused && !request.RememberRefusals)
+            ? outcome
+            : Remember(snapshot, request.Idempotency, outcome);
     }
 
     private static RequestOutcome Replay(RequestIdempotency idempotency, IdempotencyRow stored)

@@ -47,6 +47,26 @@ public abstract partial class LedgerStoreConformance<TFixture>
     }
 
     [Fact]
+    public async Task A_refusal_that_is_not_remembered_leaves_the_key_free_for_a_retry()
+    {
+        var t = NewLedger(new LedgerOptions { InitialAmount = 0, MaxBalance = 100 });
+        var id = await t.NewAccountAsync(90);
+        var key = Guid.NewGuid().ToString();
+        var grant = new Grant(id, new Credits(20));
+        var request = Keyed(grant, key) with { RememberRefusals = false };
+
+        (await t.Ledger.ExecuteAsync(request)).Single.ShouldBeOfType<Invalid>();
+        await t.Ledger.ExecuteAsync(LedgerRequest.Of(new Charge(id, Price.Of(new Credits(50)))));
+        var applied = await t.Ledger.ExecuteAsync(request);
+        var replay = await t.Ledger.ExecuteAsync(request);
+
+        applied.Replayed.ShouldBeFalse();
+        applied.Single.ShouldBeOfType<EntryResult>();
+        replay.Replayed.ShouldBeTrue();
+        (await t.TotalAsync(id)).ShouldBe(60);
+    }
+
+    [Fact]
     public async Task A_refusal_is_replayed_too()
     {
         var t = NewLedger();
