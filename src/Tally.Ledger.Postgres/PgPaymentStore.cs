@@ -1,3 +1,4 @@
+using Npgsql;
 using Tally.Ledger.Relational;
 using Tally.Payments;
 using Tally.Payments.Catalog;
@@ -17,4 +18,48 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
 
     public async Task<bool> SavePlanAsync(SubscriptionPlan plan, bool create, DateTimeOffset now, CancellationToken cancellationToken) =>
         await ExecuteAsync(create ? PaymentSql.CreatePlan : PaymentSql.UpdatePlan, cancellationToken, [.. PaymentSql.Values(plan), PgTime.ToDb(now)]) == 1;
+
+    public Task CreatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
+        ExecuteAsync(PaymentRecordSql.InsertPayment, cancellationToken, PaymentRecordSql.Values(payment, Time));
+
+    public async Task<PaymentRecord?> FindPaymentAsync(string id, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.FindPayment, Payment, cancellationToken, id)).FirstOrDefault();
+
+    public async Task<PaymentRecord?> FindPaymentByProviderIdAsync(string provider, string providerPaymentId, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.FindPaymentByProvider, Payment, cancellationToken, provider, providerPaymentId)).FirstOrDefault();
+
+    public async Task<PaymentRecord> CreatePaymentOnceAsync(PaymentRecord payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        await ExecuteAsync(PaymentRecordSql.InsertPaymentOnce, cancellationToken, PaymentRecordSql.Values(payment, Time));
+        return await FindPaymentByProviderIdAsync(payment.Provider, payment.ProviderPaymentId!, cancellationToken) ?? payment;
+    }
+
+    public async Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.ListPayments, Payment, cancellationToken, account ?? "", before ?? "", limit);
+
+    public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
+        ExecuteAsync(PaymentRecordSql.UpdatePayment, cancellationToken, PaymentRecordSql.Changes(payment, Time));
+
+    public async Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        await ExecuteAsync(PaymentRecordSql.InsertWebhook, cancellationToken, PaymentRecordSql.Values(webhook, Time));
+        return await FindWebhookEventAsync(webhook.Provider, webhook.EventId, cancellationToken) ?? webhook;
+    }
+
+    public Task MarkWebhookEventAsync(string provider, string eventId, WebhookEventStatus status, string? detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(PaymentRecordSql.MarkWebhook, cancellationToken, provider, eventId, PaymentRecordSql.Name(status), detail, PgTime.ToDb(now));
+
+    public async Task<WebhookEventRecord?> FindWebhookEventAsync(string provider, string eventId, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.FindWebhook, Webhook, cancellationToken, provider, eventId)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<WebhookEventRecord>> ListWebhookEventsAsync(DateTimeOffset? before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.ListWebhooks, Webhook, cancellationToken, PgTime.ToDb(before ?? DateTimeOffset.MaxValue), limit);
+
+    private static object Time(DateTimeOffset at) => PgTime.ToDb(at);
+
+    private static PaymentRecord Payment(NpgsqlDataReader r) => PaymentRecordSql.Payment(r, PgTime.Read);
+
+    private static WebhookEventRecord Webhook(NpgsqlDataReader r) => PaymentRecordSql.Webhook(r, PgTime.Read);
 }

@@ -67,3 +67,4 @@ public static class PaymentSql
         _ => throw new InvalidDataException($"unknown billing interval '{name}'"),
     };
 }
+

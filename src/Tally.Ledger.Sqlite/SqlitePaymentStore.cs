@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Tally.Ledger.Relational;
 using Tally.Payments;
 using Tally.Payments.Catalog;
@@ -17,4 +18,48 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
 
     public async Task<bool> SavePlanAsync(SubscriptionPlan plan, bool create, DateTimeOffset now, CancellationToken cancellationToken) =>
         await ExecuteWrite(create ? PaymentSql.CreatePlan : PaymentSql.UpdatePlan, [.. PaymentSql.Values(plan), SqliteTime.ToMicros(now)]) == 1;
+
+    public Task CreatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
+        ExecuteWrite(PaymentRecordSql.InsertPayment, PaymentRecordSql.Values(payment, Time));
+
+    public Task<PaymentRecord?> FindPaymentAsync(string id, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.FindPayment].Query(id), Payment).FirstOrDefault(), cancellationToken);
+
+    public Task<PaymentRecord?> FindPaymentByProviderIdAsync(string provider, string providerPaymentId, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.FindPaymentByProvider].Query(provider, providerPaymentId), Payment).FirstOrDefault(), cancellationToken);
+
+    public async Task<PaymentRecord> CreatePaymentOnceAsync(PaymentRecord payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        await ExecuteWrite(PaymentRecordSql.InsertPaymentOnce, PaymentRecordSql.Values(payment, Time));
+        return await FindPaymentByProviderIdAsync(payment.Provider, payment.ProviderPaymentId!, cancellationToken) ?? payment;
+    }
+
+    public Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<PaymentRecord>>(session => ReadAll(session[PaymentRecordSql.ListPayments].Query(account ?? "", before ?? "", limit), Payment), cancellationToken);
+
+    public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
+        ExecuteWrite(PaymentRecordSql.UpdatePayment, PaymentRecordSql.Changes(payment, Time));
+
+    public async Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        await ExecuteWrite(PaymentRecordSql.InsertWebhook, PaymentRecordSql.Values(webhook, Time));
+        return await FindWebhookEventAsync(webhook.Provider, webhook.EventId, cancellationToken) ?? webhook;
+    }
+
+    public Task MarkWebhookEventAsync(string provider, string eventId, WebhookEventStatus status, string? detail, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteWrite(PaymentRecordSql.MarkWebhook, provider, eventId, PaymentRecordSql.Name(status), detail, SqliteTime.ToMicros(now));
+
+    public Task<WebhookEventRecord?> FindWebhookEventAsync(string provider, string eventId, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.FindWebhook].Query(provider, eventId), Webhook).FirstOrDefault(), cancellationToken);
+
+    public Task<IReadOnlyList<WebhookEventRecord>> ListWebhookEventsAsync(DateTimeOffset? before, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<WebhookEventRecord>>(session => ReadAll(session[PaymentRecordSql.ListWebhooks].Query(SqliteTime.ToMicros(before ?? DateTimeOffset.MaxValue), limit), Webhook), cancellationToken);
+
+    private static object Time(DateTimeOffset at) => SqliteTime.ToMicros(at);
+
+    private static PaymentRecord Payment(DbDataReader r) => PaymentRecordSql.Payment(r, SqliteTime.Read);
+
+    private static WebhookEventRecord Webhook(DbDataReader r) => PaymentRecordSql.Webhook(r, SqliteTime.Read);
 }

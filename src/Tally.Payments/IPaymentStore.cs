@@ -14,4 +14,33 @@ public interface IPaymentStore
 
     /// <summary>Creates (false when the id exists) or replaces (false when it does not) a plan.</summary>
     Task<bool> SavePlanAsync(SubscriptionPlan plan, bool create, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task CreatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken);
+
+    Task<PaymentRecord?> FindPaymentAsync(string id, CancellationToken cancellationToken);
+
+    Task<PaymentRecord?> FindPaymentByProviderIdAsync(string provider, string providerPaymentId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates the payment unless one with its provider payment id exists; returns the one stored
+    /// (payments made outside Tally's checkout, recorded when their webhook first arrives).
+    /// </summary>
+    Task<PaymentRecord> CreatePaymentOnceAsync(PaymentRecord payment, CancellationToken cancellationToken);
+
+    /// <summary>Newest first; <paramref name="account"/> null lists all; <paramref name="before"/> pages by id.</summary>
+    Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Writes every mutable column of the payment (status, provider ids, refund and clawback totals).</summary>
+    Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken);
+
+    /// <summary>Stores a webhook unless its id is known; returns the stored one either way.</summary>
+    Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken);
+
+    /// <summary>Sets how the webhook was handled and counts the attempt.</summary>
+    Task MarkWebhookEventAsync(string provider, string eventId, WebhookEventStatus status, string? detail, DateTimeOffset now, CancellationToken cancellationToken);
+
+    Task<WebhookEventRecord?> FindWebhookEventAsync(string provider, string eventId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first; <paramref name="before"/> pages by received time.</summary>
+    Task<IReadOnlyList<WebhookEventRecord>> ListWebhookEventsAsync(DateTimeOffset? before, int limit, CancellationToken cancellationToken);
 }

@@ -1,0 +1,43 @@
+-- Payments Tally has opened or learned of, and every provider webhook, stored once by its id.
+-- Ledger effects (grants, clawbacks) are keyed on the provider's business ids through the
+-- ledger's own idempotency, in the same transaction as the credits they move.
+
+CREATE TABLE payments (
+    id                       text PRIMARY KEY,
+    account                  text NOT NULL,
+    kind                     text NOT NULL CHECK (kind IN ('package', 'plan', 'custom')),
+    package_id               text,
+    plan_id                  text,
+    credits                  bigint NOT NULL CHECK (credits >= 0),
+    price_amount             bigint NOT NULL CHECK (price_amount >= 0),
+    currency                 text NOT NULL CHECK (length(currency) = 3),
+    status                   text NOT NULL,
+    provider                 text NOT NULL,
+    provider_payment_id      text,
+    provider_subscription_id text,
+    checkout_session_id      text,
+    refunded_amount          bigint NOT NULL CHECK (refunded_amount >= 0),
+    clawed_back              bigint NOT NULL CHECK (clawed_back >= 0),
+    unrecovered              bigint NOT NULL CHECK (unrecovered >= 0),
+    dispute_status           text,
+    created_at               timestamptz NOT NULL,
+    updated_at               timestamptz NOT NULL
+);
+
+CREATE UNIQUE INDEX payments_provider_payment ON payments (provider, provider_payment_id) WHERE provider_payment_id IS NOT NULL;
+CREATE INDEX payments_account ON payments (account, id);
+
+CREATE TABLE webhook_events (
+    provider    text NOT NULL,
+    event_id    text NOT NULL,
+    type        text NOT NULL,
+    status      text NOT NULL,
+    detail      text,
+    payload     text NOT NULL,
+    attempts    integer NOT NULL,
+    received_at timestamptz NOT NULL,
+    updated_at  timestamptz NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+
+CREATE INDEX webhook_events_received ON webhook_events (received_at);

@@ -1,0 +1,97 @@
+using System.Data.Common;
+using Tally.Payments;
+using Tally.Payments.Pricing;
+
+namespace Tally.Ledger.Relational;
+
+/// <summary>SQL and row mapping for payments and stored provider webhooks.</summary>
+public static class PaymentRecordSql
+{
+    private const string PaymentColumns = "id, account, kind, package_id, plan_id, credits, price_amount, currency, status, provider, provider_payment_id, provider_subscription_id, checkout_session_id, refunded_amount, clawed_back, unrecovered, dispute_status, created_at, updated_at";
+    private const string WebhookColumns = "provider, event_id, type, status, detail, payload, attempts, received_at, updated_at";
+
+    public const string InsertPayment = $"INSERT INTO payments ({PaymentColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+
+    public const string InsertPaymentOnce = InsertPayment + " ON CONFLICT (provider, provider_payment_id) WHERE provider_payment_id IS NOT NULL DO NOTHING";
+
+    public const string FindPayment = $"SELECT {PaymentColumns} FROM payments WHERE id = $1";
+
+    public const string FindPaymentByProvider = $"SELECT {PaymentColumns} FROM payments WHERE provider = $1 AND provider_payment_id = $2";
+
+    /// <summary>$1 account ('' = all), $2 before this id ('' = from the newest), $3 limit.</summary>
+    public const string ListPayments = $"SELECT {PaymentColumns} FROM payments WHERE ($1 = '' OR account = $1) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3";
+
+    public const string UpdatePayment = "UPDATE payments SET status = $2, provider_payment_id = $3, provider_subscription_id = $4, checkout_session_id = $5, refunded_amount = $6, clawed_back = $7, unrecovered = $8, dispute_status = $9, updated_at = $10 WHERE id = $1";
+
+    public const string InsertWebhook = $"INSERT INTO webhook_events ({WebhookColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, event_id) DO NOTHING";
+
+    public const string FindWebhook = $"SELECT {WebhookColumns} FROM webhook_events WHERE provider = $1 AND event_id = $2";
+
+    public const string MarkWebhook = "UPDATE webhook_events SET status = $3, detail = $4, attempts = attempts + 1, updated_at = $5 WHERE provider = $1 AND event_id = $2";
+
+    /// <summary>$1 received before, $2 limit.</summary>
+    public const string ListWebhooks = $"SELECT {WebhookColumns} FROM webhook_events WHERE received_at < $1 ORDER BY received_at DESC, event_id DESC LIMIT $2";
+
+    /// <summary>A payment's values in <see cref="InsertPayment"/>'s order; <paramref name="time"/> converts timestamps to the store's form.</summary>
+    public static object?[] Values(PaymentRecord p, Func<DateTimeOffset, object> time)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(time);
+        return [p.Id, p.Account, Name(p.Kind), p.PackageId, p.PlanId, p.Credits, p.Price.Amount, p.Price.Currency, Name(p.Status), p.Provider,
+            p.ProviderPaymentId, p.ProviderSubscriptionId, p.CheckoutSessionId, p.RefundedAmount, p.ClawedBack, p.Unrecovered, p.DisputeStatus,
+            time(p.CreatedAt), time(p.UpdatedAt)];
+    }
+
+    /// <summary>The mutable columns in <see cref="UpdatePayment"/>'s order.</summary>
+    public static object?[] Changes(PaymentRecord p, Func<DateTimeOffset, object> time)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(time);
+        return [p.Id, Name(p.Status), p.ProviderPaymentId, p.ProviderSubscriptionId, p.CheckoutSessionId, p.RefundedAmount, p.ClawedBack, p.Unrecovered, p.DisputeStatus, time(p.UpdatedAt)];
+    }
+
+    public static object?[] Values(WebhookEventRecord w, Func<DateTimeOffset, object> time)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(time);
+        return [w.Provider, w.EventId, w.Type, Name(w.Status), w.Detail, w.Payload, w.Attempts, time(w.ReceivedAt), time(w.UpdatedAt)];
+    }
+
+    public static PaymentRecord Payment(DbDataReader r, Func<DbDataReader, int, DateTimeOffset> time)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(time);
+        return new PaymentRecord(
+            r.GetString(0), r.GetString(1), Parse<PaymentKind>(r.GetString(2)), Text(r, 3), Text(r, 4), r.GetInt64(5),
+            new Money(r.GetInt64(6), r.GetString(7)), Parse<PaymentStatus>(r.GetString(8)), r.GetString(9), Text(r, 10), Text(r, 11), Text(r, 12),
+            r.GetInt64(13), r.GetInt64(14), r.GetInt64(15), Text(r, 16), time(r, 17), time(r, 18));
+    }
+
+    public static WebhookEventRecord Webhook(DbDataReader r, Func<DbDataReader, int, DateTimeOffset> time)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(time);
+        return new WebhookEventRecord(r.GetString(0), r.GetString(1), r.GetString(2), Parse<WebhookEventStatus>(r.GetString(3)), Text(r, 4),
+            r.GetString(5), r.GetInt32(6), time(r, 7), time(r, 8));
+    }
+
+    /// <summary>An enum value as stored: snake_case (<c>PartiallyRefunded</c> → <c>partially_refunded</c>).</summary>
+    public static string Name<T>(T value)
+        where T : struct, Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    private static T Parse<T>(string name)
+        where T : struct, Enum
+    {
+        foreach (var value in Enum.GetValues<T>())
+        {
+            if (Name(value) == name)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException($"unknown {typeof(T).Name} '{name}'");
+    }
+
+    private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+}

@@ -1,0 +1,43 @@
+-- Payments Tally has opened or learned of, and every provider webhook, stored once by its id.
+-- Ledger effects (grants, clawbacks) are keyed on the provider's business ids through the
+-- ledger's own idempotency, in the same transaction as the credits they move.
+
+CREATE TABLE payments (
+    id                       TEXT PRIMARY KEY,
+    account                  TEXT NOT NULL,
+    kind                     TEXT NOT NULL CHECK (kind IN ('package', 'plan', 'custom')),
+    package_id               TEXT,
+    plan_id                  TEXT,
+    credits                  INTEGER NOT NULL CHECK (credits >= 0),
+    price_amount             INTEGER NOT NULL CHECK (price_amount >= 0),
+    currency                 TEXT NOT NULL CHECK (length(currency) = 3),
+    status                   TEXT NOT NULL,
+    provider                 TEXT NOT NULL,
+    provider_payment_id      TEXT,
+    provider_subscription_id TEXT,
+    checkout_session_id      TEXT,
+    refunded_amount          INTEGER NOT NULL CHECK (refunded_amount >= 0),
+    clawed_back              INTEGER NOT NULL CHECK (clawed_back >= 0),
+    unrecovered              INTEGER NOT NULL CHECK (unrecovered >= 0),
+    dispute_status           TEXT,
+    created_at               INTEGER NOT NULL,
+    updated_at               INTEGER NOT NULL
+);
+
+CREATE UNIQUE INDEX payments_provider_payment ON payments (provider, provider_payment_id) WHERE provider_payment_id IS NOT NULL;
+CREATE INDEX payments_account ON payments (account, id);
+
+CREATE TABLE webhook_events (
+    provider    TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    detail      TEXT,
+    payload     TEXT NOT NULL,
+    attempts    INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+
+CREATE INDEX webhook_events_received ON webhook_events (received_at);
