@@ -23,6 +23,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>How many requests (from the first) are answered 500.</summary>
     public int FailFirst { get; set; }
 
+    /// <summary>Runs before each answer (e.g. to hold a delivery until the test has changed state).</summary>
+    public Func<ReceivedWebhook, Task>? BeforeAnswer { get; set; }
+
     /// <summary>Every request, in arrival order, including the failed ones.</summary>
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
@@ -40,7 +43,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var n = Interlocked.Increment(ref receiver._count);
             var status = n <= receiver.FailFirst ? 500 : 204;
-            receiver._received.Enqueue(new ReceivedWebhook(headers, buffer.ToArray(), status));
+            var webhook = new ReceivedWebhook(headers, buffer.ToArray(), status);
+            receiver._received.Enqueue(webhook);
+            if (receiver.BeforeAnswer is { } hook)
+                await hook(webhook);
             return Results.StatusCode(status);
         });
         await app.StartAsync();
