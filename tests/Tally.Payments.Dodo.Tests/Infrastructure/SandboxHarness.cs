@@ -57,7 +57,7 @@ public sealed class SandboxHarness : IAsyncDisposable
     public static async Task<SandboxHarness> StartAsync(string prefix = "/sandbox/dodo", int retries = 2)
     {
         var clock = new FakeTimeProvider(Start);
-        var receiver = await WebhookReceiver.StartAsync();
+        var receiver = await WebhookReceiver.StartAsync(clock);
         var host = await DodoSandboxHost.StartAsync(new DodoSandboxOptions
         {
             WebhookUrl = receiver.Url,
@@ -105,9 +105,11 @@ public sealed class SandboxHarness : IAsyncDisposable
     public List<ProviderEvent> DeliveredEvents() =>
         [.. Receiver.Received.Where(r => r.AnsweredStatus < 300).Select(Read)];
 
+    /// <summary>Verifies and maps one webhook as the reader would have when it arrived (tests move the clock on afterwards).</summary>
     public ProviderEvent Read(ReceivedWebhook webhook)
     {
-        var read = Reader.Read(webhook.Headers, webhook.Body);
+        var reader = new DodoWebhookReader(Sandbox.Options.WebhookSecret, new FakeTimeProvider(webhook.ArrivedAt));
+        var read = reader.Read(webhook.Headers, webhook.Body);
         read.Refusal.ShouldBeNull();
         return read.Event!;
     }

@@ -16,7 +16,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private int _count;
 
-    private WebhookReceiver(WebApplication app) => _app = app;
+    private readonly TimeProvider _clock;
+
+    private WebhookReceiver(WebApplication app, TimeProvider clock)
+    {
+        _app = app;
+        _clock = clock;
+    }
 
     public Uri Url { get; private set; } = null!;
 
@@ -29,13 +35,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Every request, in arrival order, including the failed ones.</summary>
     public IReadOnlyList<ReceivedWebhook> Received => [.. _received];
 
-    public static async Task<WebhookReceiver> StartAsync()
+    /// <summary>Starts a receiver that stamps each arrival with <paramref name="clock"/>'s time.</summary>
+    public static async Task<WebhookReceiver> StartAsync(TimeProvider clock)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
+        var receiver = new WebhookReceiver(app, clock);
         app.MapPost("/webhooks/dodo", async (HttpRequest request) =>
         {
             using var buffer = new MemoryStream();
@@ -43,7 +50,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var n = Interlocked.Increment(ref receiver._count);
             var status = n <= receiver.FailFirst ? 500 : 204;
-            var webhook = new ReceivedWebhook(headers, buffer.ToArray(), status);
+            var webhook = new ReceivedWebhook(headers, buffer.ToArray(), status, receiver._clock.GetUtcNow());
             receiver._received.Enqueue(webhook);
             if (receiver.BeforeAnswer is { } hook)
                 await hook(webhook);
@@ -62,7 +69,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 }
 
-public sealed record ReceivedWebhook(IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredStatus)
+public sealed record ReceivedWebhook(IReadOnlyDictionary<string, string> Headers, byte[] Body, int AnsweredStatus, DateTimeOffset ArrivedAt)
 {
     public string WebhookId => Headers["webhook-id"];
 
