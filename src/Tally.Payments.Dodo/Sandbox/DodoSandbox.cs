@@ -123,6 +123,8 @@ public sealed partial class DodoSandbox : IAsyncDisposable
                 return SandboxResult<DodoCheckoutResponse>.Invalid("amount is only for pay-what-you-want products");
             if (item.Amount is <= 0)
                 return SandboxResult<DodoCheckoutResponse>.Invalid("amount must be positive");
+            if (_sessions.Count >= _options.MaxSessions)
+                return SandboxResult<DodoCheckoutResponse>.Refuse(429, "TOO_MANY_SESSIONS", $"the sandbox keeps at most {_options.MaxSessions} checkout sessions");
             if (Customer(request.Customer) is not { } customer)
                 return SandboxResult<DodoCheckoutResponse>.NotFound($"customer {request.Customer?.CustomerId}");
 

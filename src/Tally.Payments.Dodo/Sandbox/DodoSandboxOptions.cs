@@ -42,6 +42,9 @@ public sealed class DodoSandboxOptions
     /// <summary>How many events are kept for <c>GET /sandbox/events</c> and redelivery; the oldest go first.</summary>
     public int MaxEvents { get; init; } = 10_000;
 
+    /// <summary>How many checkout sessions the sandbox keeps; past that, <c>POST /checkouts</c> answers 429.</summary>
+    public int MaxSessions { get; init; } = 100_000;
+
     /// <summary>The most copies one control call may ask for with <c>duplicates</c>.</summary>
     public int MaxDuplicates { get; init; } = 32;
 }

@@ -49,11 +49,15 @@ public static partial class SandboxEndpoints
         return root;
     }
 
-    /// <summary>Registers a <see cref="DodoSandbox"/> singleton for <see cref="MapDodoSandbox(IEndpointRouteBuilder, string)"/>.</summary>
+    /// <summary>
+    /// Registers a <see cref="DodoSandbox"/> singleton for <see cref="MapDodoSandbox(IEndpointRouteBuilder, string)"/>;
+    /// the container disposes it (waiting for its deliveries) when the app stops.
+    /// </summary>
     public static IServiceCollection AddDodoSandbox(this IServiceCollection services, DodoSandboxOptions options)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton(new DodoSandbox(options));
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(_ => new DodoSandbox(options));
         return services;
     }
 
