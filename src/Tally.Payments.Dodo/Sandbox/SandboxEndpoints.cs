@@ -64,16 +64,18 @@ public static partial class SandboxEndpoints
     private static void MapApi(RouteGroupBuilder api, DodoSandbox sandbox, Func<HttpRequest, Uri> baseUrl)
     {
         api.MapPost("/products", async (HttpRequest request, CancellationToken ct) =>
-            await ReadAsync(request, DodoJsonContext.Default.SandboxProductRequest, null, ct) is var (body, bad) && bad is not null
-                ? bad
-                : Answer(sandbox.UpsertProduct(body!), DodoJsonContext.Default.SandboxProduct));
+        {
+            var (product, bad) = await ReadAsync(request, DodoJsonContext.Default.SandboxProductRequest, null, ct);
+            return bad ?? Answer(sandbox.UpsertProduct(product!), DodoJsonContext.Default.SandboxProduct);
+        });
         api.MapGet("/products", () => Results.Json(sandbox.ListProducts(), DodoJsonContext.Default.ListSandboxProduct));
         api.MapGet("/products/{id}", (string id) => OrNotFound(sandbox.GetProduct(id), DodoJsonContext.Default.SandboxProduct, "product"));
 
         api.MapPost("/checkouts", async (HttpRequest request, CancellationToken ct) =>
-            await ReadAsync(request, DodoJsonContext.Default.DodoCheckoutRequest, null, ct) is var (body, bad) && bad is not null
-                ? bad
-                : Answer(sandbox.CreateCheckout(body!, baseUrl(request)), DodoJsonContext.Default.DodoCheckoutResponse));
+        {
+            var (checkout, bad) = await ReadAsync(request, DodoJsonContext.Default.DodoCheckoutRequest, null, ct);
+            return bad ?? Answer(sandbox.CreateCheckout(checkout!, baseUrl(request)), DodoJsonContext.Default.DodoCheckoutResponse);
+        });
         api.MapGet("/checkouts/{id}", (string id) => OrNotFound(sandbox.GetCheckout(id), DodoJsonContext.Default.DodoCheckoutStatus, "checkout session"));
 
         api.MapGet("/payments/{id}", (string id) => OrNotFound(sandbox.GetPayment(id), DodoJsonContext.Default.DodoPayment, "payment"));
