@@ -41,6 +41,16 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
     public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
         ExecuteAsync(PaymentRecordSql.UpdatePayment, cancellationToken, PaymentRecordSql.Changes(payment, Time));
 
+    public async Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        await ExecuteAsync(PaymentRecordSql.InsertEffect, cancellationToken, PaymentRecordSql.Values(effect, Time));
+        await ExecuteAsync(PaymentRecordSql.SumEffects, cancellationToken, effect.PaymentId, PgTime.ToDb(effect.At));
+    }
+
+    public async Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.HasEffect, r => r.GetInt64(0), cancellationToken, key)).Single() > 0;
+
     public async Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);

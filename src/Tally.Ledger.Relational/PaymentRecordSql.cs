@@ -21,7 +21,22 @@ public static class PaymentRecordSql
     /// <summary>$1 account ('' = all), $2 before this id ('' = from the newest), $3 limit.</summary>
     public const string ListPayments = $"SELECT {PaymentColumns} FROM payments WHERE ($1 = '' OR account = $1) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3";
 
-    public const string UpdatePayment = "UPDATE payments SET status = $2, provider_payment_id = $3, provider_subscription_id = $4, checkout_session_id = $5, refunded_amount = $6, clawed_back = $7, unrecovered = $8, dispute_status = $9, updated_at = $10 WHERE id = $1";
+    public const string UpdatePayment = "UPDATE payments SET status = $2, provider_payment_id = $3, provider_subscription_id = $4, checkout_session_id = $5, dispute_status = $6, updated_at = $7 WHERE id = $1";
+
+    /// <summary>$1 key, $2 payment, $3 kind, $4 amount, $5 credits, $6 unrecovered, $7 time.</summary>
+    public const string InsertEffect = "INSERT INTO payment_effects (effect_key, payment_id, kind, amount, credits, unrecovered, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effect_key) DO NOTHING";
+
+    public const string HasEffect = "SELECT count(*) FROM payment_effects WHERE effect_key = $1";
+
+    /// <summary>Recomputes a payment's totals from its effects ($1 payment, $2 time): idempotent.</summary>
+    public const string SumEffects = """
+        UPDATE payments SET
+            refunded_amount = (SELECT COALESCE(SUM(amount), 0) FROM payment_effects WHERE payment_id = $1 AND kind = 'refund'),
+            clawed_back = (SELECT COALESCE(SUM(credits), 0) FROM payment_effects WHERE payment_id = $1),
+            unrecovered = (SELECT COALESCE(SUM(unrecovered), 0) FROM payment_effects WHERE payment_id = $1),
+            updated_at = $2
+        WHERE id = $1
+        """;
 
     public const string InsertWebhook = $"INSERT INTO webhook_events ({WebhookColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (provider, event_id) DO NOTHING";
 
@@ -42,12 +57,19 @@ public static class PaymentRecordSql
             time(p.CreatedAt), time(p.UpdatedAt)];
     }
 
-    /// <summary>The mutable columns in <see cref="UpdatePayment"/>'s order.</summary>
+    /// <summary>The columns <see cref="UpdatePayment"/> sets, in its order (totals come from effects).</summary>
     public static object?[] Changes(PaymentRecord p, Func<DateTimeOffset, object> time)
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(time);
-        return [p.Id, Name(p.Status), p.ProviderPaymentId, p.ProviderSubscriptionId, p.CheckoutSessionId, p.RefundedAmount, p.ClawedBack, p.Unrecovered, p.DisputeStatus, time(p.UpdatedAt)];
+        return [p.Id, Name(p.Status), p.ProviderPaymentId, p.ProviderSubscriptionId, p.CheckoutSessionId, p.DisputeStatus, time(p.UpdatedAt)];
+    }
+
+    public static object?[] Values(PaymentEffect e, Func<DateTimeOffset, object> time)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(time);
+        return [e.Key, e.PaymentId, Name(e.Kind), e.Amount, e.Credits, e.Unrecovered, time(e.At)];
     }
 
     public static object?[] Values(WebhookEventRecord w, Func<DateTimeOffset, object> time)

@@ -41,6 +41,16 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
     public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
         ExecuteWrite(PaymentRecordSql.UpdatePayment, PaymentRecordSql.Changes(payment, Time));
 
+    public async Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(effect);
+        await ExecuteWrite(PaymentRecordSql.InsertEffect, PaymentRecordSql.Values(effect, Time));
+        await ExecuteWrite(PaymentRecordSql.SumEffects, effect.PaymentId, SqliteTime.ToMicros(effect.At));
+    }
+
+    public Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.HasEffect].Query(key), r => r.GetInt64(0)).Single() > 0, cancellationToken);
+
     public async Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);

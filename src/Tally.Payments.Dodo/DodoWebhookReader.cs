@@ -29,7 +29,12 @@ public sealed class DodoWebhookReader(StandardWebhooks verifier) : IWebhookReade
         if (!verification.IsValid)
             return WebhookRead.Refused(verification.Refusal!);
 
-        var eventId = StandardWebhooks.FindHeader(headers, StandardWebhooks.IdHeader)!;
+        return ParseStored(StandardWebhooks.FindHeader(headers, StandardWebhooks.IdHeader)!, body);
+    }
+
+    /// <inheritdoc />
+    public WebhookRead ParseStored(string eventId, ReadOnlySpan<byte> body)
+    {
         try
         {
             return WebhookRead.Of(Map(eventId, body));

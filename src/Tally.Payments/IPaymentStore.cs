@@ -30,8 +30,13 @@ public interface IPaymentStore
     /// <summary>Newest first; <paramref name="account"/> null lists all; <paramref name="before"/> pages by id.</summary>
     Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Writes every mutable column of the payment (status, provider ids, refund and clawback totals).</summary>
+    /// <summary>Writes the payment's status, provider ids and dispute status (its totals come from its effects).</summary>
     Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken);
+
+    /// <summary>Records an effect once (by key) and recomputes its payment's refunded, clawed-back and unrecovered totals.</summary>
+    Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken);
+
+    Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Stores a webhook unless its id is known; returns the stored one either way.</summary>
     Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken);

@@ -83,3 +83,22 @@ public sealed record WebhookEventRecord(
     int Attempts,
     DateTimeOffset ReceivedAt,
     DateTimeOffset UpdatedAt);
+
+/// <summary>What a refund or dispute did to a payment.</summary>
+public enum PaymentEffectKind
+{
+    /// <summary>A refund: <c>Amount</c> refunded, <c>Credits</c> clawed back.</summary>
+    Refund,
+
+    /// <summary>A dispute lost: <c>Credits</c> clawed back (net of refunds).</summary>
+    DisputeLost,
+
+    /// <summary>A dispute opened and the account frozen for it.</summary>
+    Restrict,
+
+    /// <summary>A dispute won or cancelled and the account unfrozen.</summary>
+    Restore,
+}
+
+/// <summary>One effect, stored once under the key its ledger request used.</summary>
+public sealed record PaymentEffect(string Key, string PaymentId, PaymentEffectKind Kind, long Amount, long Credits, long Unrecovered, DateTimeOffset At);

@@ -41,3 +41,17 @@ CREATE TABLE webhook_events (
 );
 
 CREATE INDEX webhook_events_received ON webhook_events (received_at);
+
+-- What each refund and dispute did, once per effect key (the same key the ledger's idempotency
+-- holds): a payment's refunded, clawed-back and unrecovered totals are their sums.
+CREATE TABLE payment_effects (
+    effect_key  text PRIMARY KEY,
+    payment_id  text NOT NULL,
+    kind        text NOT NULL,
+    amount      bigint NOT NULL,
+    credits     bigint NOT NULL,
+    unrecovered bigint NOT NULL,
+    created_at  timestamptz NOT NULL
+);
+
+CREATE INDEX payment_effects_payment ON payment_effects (payment_id);

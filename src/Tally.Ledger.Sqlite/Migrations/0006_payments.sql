@@ -41,3 +41,17 @@ CREATE TABLE webhook_events (
 );
 
 CREATE INDEX webhook_events_received ON webhook_events (received_at);
+
+-- What each refund and dispute did, once per effect key (the same key the ledger's idempotency
+-- holds): a payment's refunded, clawed-back and unrecovered totals are their sums.
+CREATE TABLE payment_effects (
+    effect_key  TEXT PRIMARY KEY,
+    payment_id  TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    amount      INTEGER NOT NULL,
+    credits     INTEGER NOT NULL,
+    unrecovered INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE INDEX payment_effects_payment ON payment_effects (payment_id);

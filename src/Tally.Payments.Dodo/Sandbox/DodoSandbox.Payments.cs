@@ -119,6 +119,23 @@ public sealed partial class DodoSandbox
                 return SandboxResult<SandboxControlResponse>.NotFound($"payment {paymentId}");
             if (payment.Status != "succeeded")
                 return SandboxResult<SandboxControlResponse>.Conflict("only a succeeded payment can be disputed");
+            if (request.DisputeId is { } continued)
+            {
+                // The next steps of a dispute already opened (Dodo keeps one id through its life).
+                var existing = payment.Disputes.FirstOrDefault(d => d.Id == continued);
+                if (existing is null)
+                    return SandboxResult<SandboxControlResponse>.NotFound($"dispute {continued} of payment {paymentId}");
+                foreach (var step in steps)
+                {
+                    existing.Status = "dispute_" + step;
+                    emission.Emit("dispute." + step, existing);
+                }
+
+                emission.Payment = payment;
+                emission.Dispute = existing;
+                return null;
+            }
+
             var amount = request.Amount ?? payment.Total;
             if (amount < 1 || amount > payment.Total)
                 return SandboxResult<SandboxControlResponse>.Invalid($"amount must be between 1 and {payment.Total}");

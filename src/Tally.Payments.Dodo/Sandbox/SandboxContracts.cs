@@ -34,11 +34,15 @@ public sealed class SandboxRefundRequest : SandboxControlRequest
 /// <summary>
 /// <c>POST /sandbox/payments/{id}/dispute</c>: one new dispute walked through <see cref="Statuses"/>
 /// (opened, challenged, won, lost, accepted, expired, cancelled; default [opened]), one
-/// <c>dispute.*</c> event per step. <see cref="Amount"/> defaults to the whole payment.
+/// <c>dispute.*</c> event per step — or, with <see cref="DisputeId"/>, the next steps of one opened
+/// before. <see cref="Amount"/> defaults to the whole payment.
 /// </summary>
 public sealed class SandboxDisputeRequest : SandboxControlRequest
 {
     public List<string>? Statuses { get; init; }
+
+    /// <summary>Continues this dispute of the payment through <see cref="Statuses"/> instead of opening a new one.</summary>
+    public string? DisputeId { get; init; }
 
     public long? Amount { get; init; }
 }

@@ -38,6 +38,12 @@ public interface IWebhookReader
     /// or malformed body.
     /// </summary>
     WebhookRead Read(IReadOnlyDictionary<string, string> headers, ReadOnlySpan<byte> body);
+
+    /// <summary>
+    /// Parses a body that was verified when it arrived and stored (an admin re-processing a stored
+    /// webhook): no signature check. Returns a refusal for a body that does not parse.
+    /// </summary>
+    WebhookRead ParseStored(string eventId, ReadOnlySpan<byte> body);
 }
 
 /// <summary>Either an event or why the webhook was refused (answer 401 and store nothing).</summary>

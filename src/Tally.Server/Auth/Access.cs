@@ -13,6 +13,9 @@ public static class Policies
     /// <summary>Any API key, whatever its scopes (the handler checks what it needs, e.g. per batch operation).</summary>
     public const string ApiKey = "api-key";
 
+    /// <summary>An admin API key, or any client token — the handler then allows only its own account (checkout).</summary>
+    public const string AdminOrClientToken = "admin-or-client-token";
+
     /// <summary>Registers the policies and the handler that decides them.</summary>
     public static IServiceCollection AddTallyAuthorization(this IServiceCollection services)
     {
@@ -22,7 +25,8 @@ public static class Policies
             .AddPolicy(Charge, p => p.AddRequirements(new ScopeRequirement(Scopes.Charge)))
             .AddPolicy(Grant, p => p.AddRequirements(new ScopeRequirement(Scopes.Grant)))
             .AddPolicy(Admin, p => p.AddRequirements(new ScopeRequirement(Scopes.Admin)))
-            .AddPolicy(ApiKey, p => p.AddRequirements(new ScopeRequirement(null)));
+            .AddPolicy(ApiKey, p => p.AddRequirements(new ScopeRequirement(null)))
+            .AddPolicy(AdminOrClientToken, p => p.AddRequirements(new ScopeRequirement(Scopes.Admin, AnyClientToken: true)));
         return services;
     }
 
@@ -38,8 +42,12 @@ public static class Policies
 /// <summary>Endpoint metadata: client tokens of the route's own account may call it (<see cref="Policies.AllowClientTokens"/>).</summary>
 public sealed class ClientTokensAllowed;
 
-/// <summary>A scope an API key must hold (admin holds them all); null: any API key.</summary>
-public sealed record ScopeRequirement(string? Scope) : IAuthorizationRequirement;
+/// <summary>
+/// A scope an API key must hold (admin holds them all); null: any API key. With
+/// <c>AnyClientToken</c>, every client token passes too and the endpoint checks that the account
+/// it acts on is the token's own (the account is in the body, not the route).
+/// </summary>
+public sealed record ScopeRequirement(string? Scope, bool AnyClientToken = false) : IAuthorizationRequirement;
 
 /// <summary>
 /// Decides <see cref="ScopeRequirement"/>s. API keys pass by scope. Client tokens pass only for
@@ -61,7 +69,11 @@ public sealed class ScopeHandler : AuthorizationHandler<ScopeRequirement>
 
         if (TallyClaims.IsClientToken(user))
         {
-            if (requirement.Scope == Scopes.Read
+            if (requirement.AnyClientToken)
+            {
+                context.Succeed(requirement);
+            }
+            else if (requirement.Scope == Scopes.Read
                 && context.Resource is HttpContext http
                 && http.GetEndpoint()?.Metadata.GetMetadata<ClientTokensAllowed>() is not null
                 && http.GetRouteValue("externalId") is string account

@@ -11,6 +11,8 @@ using Tally.Server.Features.ClientTokens;
 using Tally.Server.Features.Entries;
 using Tally.Server.Features.Grants;
 using Tally.Server.Features.Holds;
+using Tally.Payments.Dodo.Sandbox;
+using Tally.Server.Features.Payments;
 using Tally.Server.Features.Pricing;
 using Tally.Server.Features.Selling;
 using Tally.Server.Features.Transfers;
@@ -27,6 +29,11 @@ public static class TallyEndpoints
         app.UseExceptionHandler();
         app.UseStatusCodePages(context => StatusProblems.WriteAsync(context.HttpContext));
         app.UseHttpMetrics();
+        if (app.Services.GetService<SelfAddress>() is { } self)
+        {
+            self.Bind(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>());
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         if (app.Services.GetRequiredService<IOptions<TallyOptions>>().Value.KeyRateLimit is not null)
@@ -53,6 +60,14 @@ public static class TallyEndpoints
         v1.MapPricing();
         v1.MapPackages();
         v1.MapPlans();
+        v1.MapCheckout();
+        v1.MapPayments();
+        v1.MapWebhookEvents();
+        app.MapDodoWebhook();
+        if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)
+        {
+            app.MapDodoSandbox(PaymentMode.SandboxPrefix);
+        }
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

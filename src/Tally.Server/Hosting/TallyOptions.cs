@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Tally.Ledger;
+using Tally.Payments;
 using Tally.Payments.Pricing;
 
 namespace Tally.Server.Hosting;
@@ -116,6 +117,47 @@ public sealed class TallyOptions
     public IReadOnlyList<BulkTier> BulkDiscounts { get; set; } = PricingSettings.DefaultTiers;
 
     public const string BulkDiscountPrefix = "CREDIT_BULK_DISCOUNT_";
+
+    /// <summary>DodoPayments API key; unset: payments go to the built-in sandbox at <c>/sandbox/dodo</c>.</summary>
+    [ConfigurationKeyName("DODO_API_KEY")]
+    public string? DodoApiKey { get; set; }
+
+    [ConfigurationKeyName("DODO_ENVIRONMENT")]
+    [RegularExpression("^(test_mode|live_mode)$", ErrorMessage = "DODO_ENVIRONMENT must be test_mode or live_mode")]
+    public string DodoEnvironment { get; set; } = "test_mode";
+
+    /// <summary>The webhook endpoint's secret (whsec_…); required with DODO_API_KEY, random per start in sandbox mode unless set.</summary>
+    [ConfigurationKeyName("DODO_WEBHOOK_SECRET")]
+    public string? DodoWebhookSecret { get; set; }
+
+    /// <summary>Overrides the environment's API base URL (a proxy, or a sandbox running elsewhere).</summary>
+    [ConfigurationKeyName("DODO_BASE_URL")]
+    [Url]
+    public string? DodoBaseUrl { get; set; }
+
+    /// <summary>The pay-what-you-want product that custom credit amounts are sold as.</summary>
+    [ConfigurationKeyName("DODO_CUSTOM_PRODUCT_ID")]
+    public string DodoCustomProductId { get; set; } = PaymentSettings.DefaultCustomProductId;
+
+    /// <summary>clamp (take what is left, record the rest as unrecovered) or debt (go negative).</summary>
+    [ConfigurationKeyName("CREDIT_CLAWBACK_POLICY")]
+    [RegularExpression("^(clamp|debt)$", ErrorMessage = "CREDIT_CLAWBACK_POLICY must be clamp or debt")]
+    public string ClawbackPolicy { get; set; } = "clamp";
+
+    [ConfigurationKeyName("CREDIT_AUTO_FREEZE_ON_DEBT")]
+    public bool AutoFreezeOnDebt { get; set; }
+
+    /// <summary>Freeze an account while a dispute of its payment is open.</summary>
+    [ConfigurationKeyName("CREDIT_FREEZE_ON_DISPUTE")]
+    public bool FreezeOnDispute { get; set; } = true;
+
+    /// <summary>How payments become credits.</summary>
+    public PaymentSettings Payments => new(
+        Pricing,
+        ClawbackPolicy == "debt" ? Tally.Ledger.Commands.ClawbackPolicy.Debt : Tally.Ledger.Commands.ClawbackPolicy.Clamp,
+        AutoFreezeOnDebt,
+        FreezeOnDispute,
+        DodoCustomProductId);
 
     /// <summary>How credits are priced.</summary>
     public PricingSettings Pricing => new(BasePrice, Currency, BulkDiscounts, MinPurchase, MaxPurchase);

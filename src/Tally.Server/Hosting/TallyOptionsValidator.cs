@@ -50,11 +50,33 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             failures.Add($"CREDIT_INITIAL_AMOUNT must not exceed CREDIT_MAX_PER_OPERATION ({options.MaxPerOperation})");
         }
 
+        if (options.DodoApiKey is { Length: > 0 } && string.IsNullOrWhiteSpace(options.DodoWebhookSecret))
+        {
+            failures.Add("DODO_WEBHOOK_SECRET is required with DODO_API_KEY (the webhook endpoint's whsec_… secret from the DodoPayments dashboard)");
+        }
+
+        if (options.DodoWebhookSecret is { Length: > 0 } secret && !IsWellFormedSecret(secret))
+        {
+            failures.Add("DODO_WEBHOOK_SECRET must be whsec_ followed by base64");
+        }
+
         if (options.Pricing.Problem() is { } pricing)
         {
             failures.Add(pricing);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsWellFormedSecret(string secret)
+    {
+        try
+        {
+            return Payments.Dodo.Webhooks.StandardWebhooks.DecodeSecret(secret).Length > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

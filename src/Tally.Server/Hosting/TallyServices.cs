@@ -7,6 +7,7 @@ using Tally.Access;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Auth;
+using Tally.Server.Features.Payments;
 using Tally.Server.Http;
 using Tally.Server.Ops;
 
@@ -34,6 +35,7 @@ public static class TallyServices
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
+        services.AddTallyPayments(settings);
         services.AddSingleton<TallyMetrics>();
         services.AddSingleton<LedgerGateway>();
         services.AddSingleton<HttpIdempotency>();

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Tally.Payments;
+using Tally.Server.Auth;
+using Tally.Server.Http;
+
+namespace Tally.Server.Features.Payments;
+
+/// <summary>Payments as Tally has applied them (read scope).</summary>
+public static class PaymentEndpoints
+{
+    private const int MaxLimit = 200;
+
+    public static void MapPayments(this RouteGroupBuilder v1)
+    {
+        var payments = v1.MapGroup("/payments").WithTags("Payments").RequireAuthorization(Policies.Read);
+        payments.MapGet("", ListAsync).Produces<PaymentListResponse>().ProducesProblem(400)
+            .WithSummary("Payments, newest first: ?account=&limit=50&cursor=");
+        payments.MapGet("/{id}", GetAsync).Produces<PaymentDto>().ProducesProblem(404)
+            .WithSummary("One payment: status, credits, provider ids, refunded and clawed-back totals");
+    }
+
+    private static async Task<BytesResult> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
+    {
+        var query = http.Request.Query;
+        var limitText = query["limit"].ToString();
+        var limit = 50;
+        if (limitText.Length > 0 && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return Problems.Result(Problems.Validation(Problems.TraceId(http), "limit", $"must be a whole number from 1 to {MaxLimit}"));
+        }
+
+        var account = query["account"].ToString() is { Length: > 0 } a ? a : null;
+        var cursor = query["cursor"].ToString() is { Length: > 0 } c ? c : null;
+        var rows = await store.ListPaymentsAsync(account, cursor, limit + 1, ct);
+        var page = rows.Take(limit).Select(PaymentDto.From).ToList();
+        return BytesResult.Json(200, new PaymentListResponse(page, rows.Count > limit ? page[^1].Id : null));
+    }
+
+    private static async Task<BytesResult> GetAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
+        await store.FindPaymentAsync(id, ct) is { } payment
+            ? BytesResult.Json(200, PaymentDto.From(payment))
+            : Requests.NotFound(http, "payment", id);
+}
