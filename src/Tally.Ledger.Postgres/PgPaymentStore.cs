@@ -67,7 +67,27 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
     public async Task<IReadOnlyList<WebhookEventRecord>> ListWebhookEventsAsync(DateTimeOffset? before, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(PaymentRecordSql.ListWebhooks, Webhook, cancellationToken, PgTime.ToDb(before ?? DateTimeOffset.MaxValue), limit);
 
+    public async Task<SubscriptionRecord?> FindSubscriptionAsync(string provider, string providerSubscriptionId, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.FindSubscription, Subscription, cancellationToken, provider, providerSubscriptionId)).FirstOrDefault();
+
+    public Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken) =>
+        ExecuteAsync(PaymentRecordSql.UpsertSubscription, cancellationToken, PaymentRecordSql.Values(subscription, Time));
+
+    public async Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(string? account, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.ListSubscriptions, Subscription, cancellationToken, account ?? "", limit);
+
+    public async Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.LapsedSubscriptions, Subscription, cancellationToken, PgTime.ToDb(before), limit);
+
+    public async Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.PendingPayments, Payment, cancellationToken, PgTime.ToDb(before), limit);
+
+    public async Task<LotTotals> ReadLotTotalsAsync(string account, string referencePrefix, CancellationToken cancellationToken) =>
+        (await QueryAsync(PaymentRecordSql.LotTotals, r => new LotTotals(r.GetInt64(0), r.GetInt64(1)), cancellationToken, account, PaymentRecordSql.ReferencePrefix(referencePrefix))).Single();
+
     private static object Time(DateTimeOffset at) => PgTime.ToDb(at);
+
+    private static SubscriptionRecord Subscription(NpgsqlDataReader r) => PaymentRecordSql.Subscription(r, PgTime.Read);
 
     private static PaymentRecord Payment(NpgsqlDataReader r) => PaymentRecordSql.Payment(r, PgTime.Read);
 

@@ -47,6 +47,63 @@ public static class PaymentRecordSql
     /// <summary>$1 received before, $2 limit.</summary>
     public const string ListWebhooks = $"SELECT {WebhookColumns} FROM webhook_events WHERE received_at < $1 ORDER BY received_at DESC, event_id DESC LIMIT $2";
 
+    private const string SubscriptionColumns = "provider, provider_subscription_id, account, plan_id, status, period_start, period_end, cancel_at_period_end, created_at, updated_at";
+
+    public const string FindSubscription = $"SELECT {SubscriptionColumns} FROM subscriptions WHERE provider = $1 AND provider_subscription_id = $2";
+
+    public const string UpsertSubscription = $"""
+        INSERT INTO subscriptions ({SubscriptionColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (provider, provider_subscription_id) DO UPDATE SET
+            account = excluded.account, plan_id = excluded.plan_id, status = excluded.status, period_start = excluded.period_start,
+            period_end = excluded.period_end, cancel_at_period_end = excluded.cancel_at_period_end, updated_at = excluded.updated_at
+        """;
+
+    /// <summary>$1 account ('' = all), $2 limit.</summary>
+    public const string ListSubscriptions = $"SELECT {SubscriptionColumns} FROM subscriptions WHERE ($1 = '' OR account = $1) ORDER BY created_at DESC LIMIT $2";
+
+    /// <summary>$1 before, $2 limit.</summary>
+    public const string LapsedSubscriptions = $"SELECT {SubscriptionColumns} FROM subscriptions WHERE status IN ('active', 'on_hold', 'past_due') AND period_end < $1 ORDER BY period_end LIMIT $2";
+
+    /// <summary>$1 before, $2 limit.</summary>
+    public const string PendingPayments = $"SELECT {PaymentColumns} FROM payments WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2";
+
+    /// <summary>
+    /// $1 account's external id, $2 a LIKE pattern of lot references (<see cref="ReferencePrefix"/>):
+    /// what the lots were given, and what they hold now plus what expiry wrote off from them.
+    /// </summary>
+    public const string LotTotals = """
+        SELECT COALESCE((SELECT SUM(l.amount) FROM lots l JOIN accounts a ON a.id = l.account_id
+                         WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!'), 0),
+               COALESCE((SELECT SUM(l.remaining) FROM lots l JOIN accounts a ON a.id = l.account_id
+                         WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!'), 0)
+             + COALESCE((SELECT SUM(b.amount) FROM burns b JOIN entries e ON e.id = b.entry_id
+                         WHERE e.type = 'expire' AND b.lot_id IN (
+                             SELECT l.id FROM lots l JOIN accounts a ON a.id = l.account_id
+                             WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!')), 0)
+        """;
+
+    /// <summary>The LIKE pattern of references starting with <paramref name="prefix"/> (its wildcards escaped).</summary>
+    public static string ReferencePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return prefix.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal) + "%";
+    }
+
+    public static object?[] Values(SubscriptionRecord s, Func<DateTimeOffset, object> time)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(time);
+        return [s.Provider, s.ProviderSubscriptionId, s.Account, s.PlanId, Name(s.Status), time(s.PeriodStart), time(s.PeriodEnd), s.CancelAtPeriodEnd, time(s.CreatedAt), time(s.UpdatedAt)];
+    }
+
+    public static SubscriptionRecord Subscription(DbDataReader r, Func<DbDataReader, int, DateTimeOffset> time)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(time);
+        return new SubscriptionRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), Parse<Tally.Payments.Providers.SubscriptionState>(r.GetString(4)),
+            time(r, 5), time(r, 6), r.GetBoolean(7), time(r, 8), time(r, 9));
+    }
+
     /// <summary>A payment's values in <see cref="InsertPayment"/>'s order; <paramref name="time"/> converts timestamps to the store's form.</summary>
     public static object?[] Values(PaymentRecord p, Func<DateTimeOffset, object> time)
     {

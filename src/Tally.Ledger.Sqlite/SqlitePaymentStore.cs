@@ -67,7 +67,27 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
     public Task<IReadOnlyList<WebhookEventRecord>> ListWebhookEventsAsync(DateTimeOffset? before, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<WebhookEventRecord>>(session => ReadAll(session[PaymentRecordSql.ListWebhooks].Query(SqliteTime.ToMicros(before ?? DateTimeOffset.MaxValue), limit), Webhook), cancellationToken);
 
+    public Task<SubscriptionRecord?> FindSubscriptionAsync(string provider, string providerSubscriptionId, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.FindSubscription].Query(provider, providerSubscriptionId), Subscription).FirstOrDefault(), cancellationToken);
+
+    public Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken) =>
+        ExecuteWrite(PaymentRecordSql.UpsertSubscription, PaymentRecordSql.Values(subscription, Time));
+
+    public Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(string? account, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<SubscriptionRecord>>(session => ReadAll(session[PaymentRecordSql.ListSubscriptions].Query(account ?? "", limit), Subscription), cancellationToken);
+
+    public Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<SubscriptionRecord>>(session => ReadAll(session[PaymentRecordSql.LapsedSubscriptions].Query(SqliteTime.ToMicros(before), limit), Subscription), cancellationToken);
+
+    public Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<PaymentRecord>>(session => ReadAll(session[PaymentRecordSql.PendingPayments].Query(SqliteTime.ToMicros(before), limit), Payment), cancellationToken);
+
+    public Task<LotTotals> ReadLotTotalsAsync(string account, string referencePrefix, CancellationToken cancellationToken) =>
+        ReadAsync(session => ReadAll(session[PaymentRecordSql.LotTotals].Query(account, PaymentRecordSql.ReferencePrefix(referencePrefix)), r => new LotTotals(r.GetInt64(0), r.GetInt64(1))).Single(), cancellationToken);
+
     private static object Time(DateTimeOffset at) => SqliteTime.ToMicros(at);
+
+    private static SubscriptionRecord Subscription(DbDataReader r) => PaymentRecordSql.Subscription(r, SqliteTime.Read);
 
     private static PaymentRecord Payment(DbDataReader r) => PaymentRecordSql.Payment(r, SqliteTime.Read);
 

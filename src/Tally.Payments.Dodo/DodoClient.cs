@@ -57,6 +57,10 @@ public sealed class DodoClient : IPaymentProvider
     public Task<DodoCheckoutStatus?> GetCheckoutAsync(string sessionId, CancellationToken ct) =>
         GetOrNullAsync($"checkouts/{Escape(sessionId)}", DodoJsonContext.Default.DodoCheckoutStatus, ct);
 
+    /// <inheritdoc />
+    public async Task<string?> FindCheckoutPaymentAsync(string sessionId, CancellationToken ct) =>
+        (await GetCheckoutAsync(sessionId, ct))?.PaymentId;
+
     /// <summary><c>GET /payments/{id}</c> as Dodo has it.</summary>
     public Task<DodoPayment?> GetDodoPaymentAsync(string paymentId, CancellationToken ct) =>
         GetOrNullAsync($"payments/{Escape(paymentId)}", DodoJsonContext.Default.DodoPayment, ct);

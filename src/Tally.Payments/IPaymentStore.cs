@@ -38,6 +38,27 @@ public interface IPaymentStore
 
     Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken);
 
+    Task<SubscriptionRecord?> FindSubscriptionAsync(string provider, string providerSubscriptionId, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces a subscription's state.</summary>
+    Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken);
+
+    /// <summary><paramref name="account"/> null lists all (newest first, at most <paramref name="limit"/>).</summary>
+    Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(string? account, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Active (or on hold, past due) subscriptions whose period ended before <paramref name="before"/>: the reconciler asks the provider about them.</summary>
+    Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Payments still pending that were created before <paramref name="before"/>.</summary>
+    Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The account's lots whose reference starts with <paramref name="referencePrefix"/>: what they
+    /// were given, and what they hold now plus what expiry wrote off from them — the credits a
+    /// subscription period had left when it ended (rollover).
+    /// </summary>
+    Task<LotTotals> ReadLotTotalsAsync(string account, string referencePrefix, CancellationToken cancellationToken);
+
     /// <summary>Stores a webhook unless its id is known; returns the stored one either way.</summary>
     Task<WebhookEventRecord> StoreWebhookEventAsync(WebhookEventRecord webhook, CancellationToken cancellationToken);
 

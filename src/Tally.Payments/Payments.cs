@@ -102,3 +102,19 @@ public enum PaymentEffectKind
 
 /// <summary>One effect, stored once under the key its ledger request used.</summary>
 public sealed record PaymentEffect(string Key, string PaymentId, PaymentEffectKind Kind, long Amount, long Credits, long Unrecovered, DateTimeOffset At);
+
+/// <summary>A subscription as Tally last applied it: its plan and current period [start, end).</summary>
+public sealed record SubscriptionRecord(
+    string Provider,
+    string ProviderSubscriptionId,
+    string Account,
+    string PlanId,
+    Providers.SubscriptionState Status,
+    DateTimeOffset PeriodStart,
+    DateTimeOffset PeriodEnd,
+    bool CancelAtPeriodEnd,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>What a set of lots was given and had left (now, or when they expired).</summary>
+public readonly record struct LotTotals(long Granted, long Left);

@@ -218,6 +218,26 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task The_reconciler_applies_a_payment_whose_webhook_never_came_and_the_late_webhook_adds_nothing()
+    {
+        var account = await Admin.FundedAsync(0);
+        var package = await PackageAsync(700, 700);
+        var (payment, dodoPayment) = await BuyAsync(account, package, new { deliver = false });
+        (await Admin.FetchAsync($"/v1/payments/{payment}")).Is(200).Node("status").GetValue<string>().ShouldBe("pending");
+
+        var report = (await Admin.PostAsync("/v1/payments/reconcile")).Is(200);
+        report.Node("paymentsApplied").GetValue<int>().ShouldBeGreaterThanOrEqualTo(1);
+        (await BalanceAsync(account)).ShouldBe(700);
+
+        var late = DodoSandbox.ListEvents().Events.Single(e => e.Type == "payment.succeeded" && e.ObjectId == dodoPayment);
+        (await Admin.PostAsync($"{Sandbox}/sandbox/events/{late.WebhookId}/redeliver", new { duplicates = 5 })).Is(200);
+        (await Admin.PostAsync("/v1/payments/reconcile")).Is(200);
+        (await BalanceAsync(account)).ShouldBe(700);
+        (await Admin.FetchAsync($"/v1/payments/{payment}")).Is(200).Node("status").GetValue<string>().ShouldBe("succeeded");
+        await ShouldHoldInvariantsAsync();
+    }
+
+    [Fact]
     public async Task Checkout_prices_on_the_server_and_keeps_to_the_purchase_limits_and_the_token_account()
     {
         var account = await Admin.FundedAsync(0);

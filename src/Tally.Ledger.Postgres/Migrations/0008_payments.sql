@@ -55,3 +55,22 @@ CREATE TABLE payment_effects (
 );
 
 CREATE INDEX payment_effects_payment ON payment_effects (payment_id);
+
+-- Subscriptions as their latest applied state: a state whose period starts before the stored
+-- one is stale and never applied (webhooks arrive in any order).
+CREATE TABLE subscriptions (
+    provider                 text NOT NULL,
+    provider_subscription_id text NOT NULL,
+    account                  text NOT NULL,
+    plan_id                  text NOT NULL,
+    status                   text NOT NULL,
+    period_start             timestamptz NOT NULL,
+    period_end               timestamptz NOT NULL,
+    cancel_at_period_end     boolean NOT NULL,
+    created_at               timestamptz NOT NULL,
+    updated_at               timestamptz NOT NULL,
+    PRIMARY KEY (provider, provider_subscription_id)
+);
+
+CREATE INDEX subscriptions_account ON subscriptions (account);
+CREATE INDEX subscriptions_period_end ON subscriptions (period_end);

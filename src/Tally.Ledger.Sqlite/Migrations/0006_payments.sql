@@ -55,3 +55,22 @@ CREATE TABLE payment_effects (
 );
 
 CREATE INDEX payment_effects_payment ON payment_effects (payment_id);
+
+-- Subscriptions as their latest applied state: a state whose period starts before the stored
+-- one is stale and never applied (webhooks arrive in any order).
+CREATE TABLE subscriptions (
+    provider                 TEXT NOT NULL,
+    provider_subscription_id TEXT NOT NULL,
+    account                  TEXT NOT NULL,
+    plan_id                  TEXT NOT NULL,
+    status                   TEXT NOT NULL,
+    period_start             INTEGER NOT NULL,
+    period_end               INTEGER NOT NULL,
+    cancel_at_period_end     INTEGER NOT NULL CHECK (cancel_at_period_end IN (0, 1)),
+    created_at               INTEGER NOT NULL,
+    updated_at               INTEGER NOT NULL,
+    PRIMARY KEY (provider, provider_subscription_id)
+);
+
+CREATE INDEX subscriptions_account ON subscriptions (account);
+CREATE INDEX subscriptions_period_end ON subscriptions (period_end);

@@ -49,6 +49,9 @@ public sealed class SandboxPaymentProvider : IPaymentProvider
     }
 
     /// <inheritdoc />
+    public Task<string?> FindCheckoutPaymentAsync(string sessionId, CancellationToken ct) => _dodo.FindCheckoutPaymentAsync(sessionId, ct);
+
+    /// <inheritdoc />
     public Task<ProviderPayment?> GetPaymentAsync(string paymentId, CancellationToken ct) => _dodo.GetPaymentAsync(paymentId, ct);
 
     /// <inheritdoc />

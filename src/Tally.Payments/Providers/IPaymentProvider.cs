@@ -13,6 +13,9 @@ public interface IPaymentProvider
     /// <summary>Opens a hosted checkout session.</summary>
     Task<CheckoutSession> CreateCheckoutAsync(CheckoutRequest request, CancellationToken ct);
 
+    /// <summary>The payment a checkout session led to, or null while none (or when the session is unknown).</summary>
+    Task<string?> FindCheckoutPaymentAsync(string sessionId, CancellationToken ct);
+
     /// <summary>The payment as the provider knows it now, or null when it does not know the id.</summary>
     Task<ProviderPayment?> GetPaymentAsync(string paymentId, CancellationToken ct);
 

@@ -41,7 +41,7 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
             Source: LotSource.Purchase,
             Reference: LotReference(payment.Provider, providerPaymentId),
             Description: payment.PackageId is { } package ? $"Package {package}" : $"{payment.Credits} credits");
-        await RunAsync(Key(payment.Provider, providerPaymentId, "grant"), payment.Provider, [grant], ct);
+        await RunAsync(ledger, Key(payment.Provider, providerPaymentId, "grant"), payment.Provider, [grant], ct);
     }
 
     /// <summary>Takes back <paramref name="credits"/> of a payment under the configured policy; returns (recovered, unrecovered).</summary>
@@ -71,7 +71,7 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
             return (0, 0);
         }
 
-        var outcome = await RunAsync(key, payment.Provider, commands, ct);
+        var outcome = await RunAsync(ledger, key, payment.Provider, commands, ct);
         return outcome.Results.OfType<ClawbackResult>().FirstOrDefault() is { } result
             ? (result.Recovered.Minor, result.Unrecovered.Minor)
             : (0, 0);
@@ -81,11 +81,13 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
     public Task SetFrozenAsync(PaymentRecord payment, string key, bool frozen, string reason, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(payment);
-        return RunAsync(key, payment.Provider, [new SetFrozen(payment.Account, frozen, reason)], ct);
+        return RunAsync(ledger, key, payment.Provider, [new SetFrozen(payment.Account, frozen, reason)], ct);
     }
 
-    private async Task<RequestOutcome> RunAsync(string key, string provider, IReadOnlyList<LedgerCommand> commands, CancellationToken ct)
+    /// <summary>Runs commands atomically under a business-id key; a refusal is not remembered and throws <see cref="PaymentEffectRefusedException"/>.</summary>
+    public static async Task<RequestOutcome> RunAsync(CreditLedger ledger, string key, string provider, IReadOnlyList<LedgerCommand> commands, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(ledger);
         var request = new LedgerRequest(commands, BatchMode.Atomic, RequestIdempotency.For(key, commands), $"payments:{provider}") { RememberRefusals = false };
         var outcome = await ledger.ExecuteAsync(request, ct);
         var refused = outcome.Results.FirstOrDefault(r => r is Failure and not IdempotencyConflict);

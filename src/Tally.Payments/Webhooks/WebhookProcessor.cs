@@ -20,6 +20,7 @@ public sealed record WebhookResult(WebhookEventStatus Status, string? Detail, bo
 public sealed partial class WebhookProcessor(
     IPaymentStore store,
     PaymentEffects effects,
+    SubscriptionHandler subscriptions,
     CreditLedger ledger,
     PaymentSettings settings,
     TimeProvider time,
@@ -50,7 +51,7 @@ public sealed partial class WebhookProcessor(
                 PaymentEvent p => await PaymentAsync(provider, p.Payment, ct),
                 RefundEvent r => await RefundAsync(provider, r.Refund, null, ct),
                 DisputeEvent d => await DisputeAsync(provider, d.Dispute, null, ct),
-                SubscriptionEvent => (WebhookEventStatus.Received, "stored for the subscription handler"),
+                SubscriptionEvent s => await subscriptions.ApplyAsync(provider, s, ct),
                 _ => (WebhookEventStatus.Ignored, $"{e.Type} has no effect on credits"),
             };
             await store.MarkWebhookEventAsync(provider, e.EventId, status, detail, time.GetUtcNow(), ct);

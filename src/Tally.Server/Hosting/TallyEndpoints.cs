@@ -62,6 +62,7 @@ public static class TallyEndpoints
         v1.MapPlans();
         v1.MapCheckout();
         v1.MapPayments();
+        v1.MapSubscriptions();
         v1.MapWebhookEvents();
         app.MapDodoWebhook();
         if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)

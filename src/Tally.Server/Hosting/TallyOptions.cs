@@ -151,6 +151,16 @@ public sealed class TallyOptions
     [ConfigurationKeyName("CREDIT_FREEZE_ON_DISPUTE")]
     public bool FreezeOnDispute { get; set; } = true;
 
+    /// <summary>How often the payment reconciler asks the provider about pending payments and lapsed subscriptions; 0 turns it off.</summary>
+    [ConfigurationKeyName("TALLY_RECONCILE_INTERVAL_SECONDS")]
+    [Range(0, 86_400)]
+    public int ReconcileIntervalSeconds { get; set; } = 600;
+
+    /// <summary>How long a payment stays pending before the reconciler asks about it.</summary>
+    [ConfigurationKeyName("TALLY_RECONCILE_PENDING_MINUTES")]
+    [Range(0, 7 * 24 * 60)]
+    public int ReconcilePendingMinutes { get; set; } = 30;
+
     /// <summary>How payments become credits.</summary>
     public PaymentSettings Payments => new(
         Pricing,

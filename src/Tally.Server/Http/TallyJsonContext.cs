@@ -48,6 +48,8 @@ namespace Tally.Server.Http;
 [JsonSerializable(typeof(Features.Payments.WebhookEventDto))]
 [JsonSerializable(typeof(Features.Payments.WebhookEventListResponse))]
 [JsonSerializable(typeof(Features.Payments.WebhookAck))]
+[JsonSerializable(typeof(Features.Payments.SubscriptionListResponse))]
+[JsonSerializable(typeof(Tally.Payments.Reconciliation.ReconcileReport))]
 [JsonSerializable(typeof(AccountRequest))]
 [JsonSerializable(typeof(FreezeRequest))]
 [JsonSerializable(typeof(AdjustmentRequest))]

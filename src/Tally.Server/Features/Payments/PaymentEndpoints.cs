@@ -1,5 +1,6 @@
 using System.Globalization;
 using Tally.Payments;
+using Tally.Payments.Reconciliation;
 using Tally.Server.Auth;
 using Tally.Server.Http;
 
@@ -15,6 +16,8 @@ public static class PaymentEndpoints
         var payments = v1.MapGroup("/payments").WithTags("Payments").RequireAuthorization(Policies.Read);
         payments.MapGet("", ListAsync).Produces<PaymentListResponse>().ProducesProblem(400)
             .WithSummary("Payments, newest first: ?account=&limit=50&cursor=");
+        payments.MapPost("/reconcile", ReconcileAsync).RequireAuthorization(Policies.Admin).Produces<ReconcileReport>()
+            .WithSummary("Ask the provider now about pending payments and lapsed subscriptions and apply what a lost webhook would have");
         payments.MapGet("/{id}", GetAsync).Produces<PaymentDto>().ProducesProblem(404)
             .WithSummary("One payment: status, credits, provider ids, refunded and clawed-back totals");
     }
@@ -35,6 +38,9 @@ public static class PaymentEndpoints
         var page = rows.Take(limit).Select(PaymentDto.From).ToList();
         return BytesResult.Json(200, new PaymentListResponse(page, rows.Count > limit ? page[^1].Id : null));
     }
+
+    private static async Task<BytesResult> ReconcileAsync(Reconciler reconciler, CancellationToken ct) =>
+        BytesResult.Json(200, await reconciler.RunAsync(ct));
 
     private static async Task<BytesResult> GetAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
         await store.FindPaymentAsync(id, ct) is { } payment

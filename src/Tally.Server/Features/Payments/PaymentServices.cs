@@ -1,8 +1,10 @@
+using Tally.Payments;
 using Tally.Payments.Checkout;
 using Tally.Payments.Dodo;
 using Tally.Payments.Dodo.Sandbox;
 using Tally.Payments.Dodo.Webhooks;
 using Tally.Payments.Providers;
+using Tally.Payments.Reconciliation;
 using Tally.Payments.Webhooks;
 using Tally.Server.Hosting;
 
@@ -22,8 +24,19 @@ public static class PaymentServices
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings.Payments);
         services.AddSingleton<PaymentEffects>();
+        services.AddSingleton<SubscriptionHandler>();
         services.AddSingleton<WebhookProcessor>();
         services.AddSingleton<CheckoutService>();
+        services.AddSingleton(sp => new Reconciler(
+            sp.GetRequiredService<IPaymentStore>(),
+            sp.GetRequiredService<IPaymentProvider>(),
+            sp.GetRequiredService<WebhookProcessor>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<Reconciler>>())
+        {
+            PendingAge = TimeSpan.FromMinutes(settings.ReconcilePendingMinutes),
+        });
+        services.AddHostedService<ReconcilerService>();
         if (settings.DodoApiKey is { Length: > 0 } apiKey)
         {
             services.AddSingleton(new PaymentMode(Sandbox: false));
@@ -44,13 +57,16 @@ public static class PaymentServices
         var self = new SelfAddress();
         services.AddSingleton(new PaymentMode(Sandbox: true));
         services.AddSingleton(self);
-        services.AddDodoSandbox(new DodoSandboxOptions
+        // The sandbox keeps Tally's clock: its periods, webhook timestamps and retries follow a
+        // test's fake time exactly as the ledger's expiries do.
+        services.AddSingleton(sp => new DodoSandbox(new DodoSandboxOptions
         {
             WebhookUrl = new Uri(SelfAddress.Placeholder, "webhooks/dodo"),
             WebhookSecret = secret,
             WebhookHandler = new SelfRoutingHandler(self),
             PublicBaseUrl = settings.PublicUrl is { } publicUrl ? new Uri(publicUrl.TrimEnd('/') + PaymentMode.SandboxPrefix + "/") : null,
-        });
+            TimeProvider = sp.GetRequiredService<TimeProvider>(),
+        }));
         services.AddSingleton<IPaymentProvider>(sp => new SandboxPaymentProvider(
             new HttpClient(new SelfRoutingHandler(self)),
             new DodoOptions
