@@ -238,6 +238,27 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task Unknown_event_types_are_stored_and_acknowledged_and_an_admin_can_apply_a_stored_one_again()
+    {
+        var id = $"msg_{Guid.NewGuid():N}";
+        var unknown = """{"business_id":"bus_test","type":"license_key.created","timestamp":"2026-12-02T00:00:00Z","data":{"payload_type":"LicenseKey","id":"lic_1"}}""";
+        (await DeliverAsync(id, unknown)).Is(200).Node("status").GetValue<string>().ShouldBe("ignored");
+        var stored = (await Admin.FetchAsync($"/v1/webhook-events/dodo/{id}")).Is(200);
+        stored.Node("type").GetValue<string>().ShouldBe("license_key.created");
+        stored.Node("payload").GetValue<string>().ShouldBe(unknown);
+        (await Admin.FetchAsync("/v1/webhook-events?limit=200")).Is(200).Node("data").AsArray().ShouldContain(e => e!["id"]!.GetValue<string>() == id);
+
+        var account = await Admin.FundedAsync(0);
+        var package = await PackageAsync(100, 100);
+        var (payment, dodoPayment) = await BuyAsync(account, package);
+        var paid = DodoSandbox.ListEvents().Events.Single(e => e.Type == "payment.succeeded" && e.ObjectId == dodoPayment);
+        (await Admin.PostAsync($"/v1/webhook-events/dodo/{paid.WebhookId}/reprocess")).Is(200).Node("status").GetValue<string>().ShouldBe("applied");
+        (await BalanceAsync(account)).ShouldBe(100);
+        (await Admin.FetchAsync($"/v1/payments/{payment}")).Is(200).Node("status").GetValue<string>().ShouldBe("succeeded");
+        (await Admin.PostAsync("/v1/webhook-events/dodo/nope/reprocess")).IsProblem(404, "not_found");
+    }
+
+    [Fact]
     public async Task Checkout_prices_on_the_server_and_keeps_to_the_purchase_limits_and_the_token_account()
     {
         var account = await Admin.FundedAsync(0);

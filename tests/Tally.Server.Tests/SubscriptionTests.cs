@@ -5,7 +5,8 @@ using Xunit;
 namespace Tally.Server.Tests;
 
 /// <summary>Subscriptions through the sandbox on a clock the test moves: periods, renewals, rollover, plan changes.</summary>
-public sealed class SubscriptionTests(FakeClockServerFixture server) : IClassFixture<FakeClockServerFixture>
+public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture, IClockedServer
 {
     private const string Sandbox = "/sandbox/dodo";
 
@@ -109,3 +110,7 @@ public sealed class SubscriptionTests(FakeClockServerFixture server) : IClassFix
         (await BalanceAsync(account)).ShouldBe(1000 + difference, "fewer credits take effect at the renewal");
     }
 }
+
+public sealed class SqliteSubscriptionTests(FakeClockServerFixture server) : SubscriptionTests<FakeClockServerFixture>(server);
+
+public sealed class PostgresSubscriptionTests(PostgresFakeClockServerFixture server) : SubscriptionTests<PostgresFakeClockServerFixture>(server);

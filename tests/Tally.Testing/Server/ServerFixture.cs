@@ -106,8 +106,14 @@ public sealed class RateLimitedServerFixture : ServerFixture
         ["--CREDIT_RATE_LIMIT_MAX_DEDUCTIONS=3", "--CREDIT_RATE_LIMIT_WINDOW=60000", "--TALLY_RATE_LIMIT_REQUESTS=40", "--TALLY_RATE_LIMIT_WINDOW=60000"];
 }
 
+/// <summary>A server whose clock only moves when a test advances it.</summary>
+public interface IClockedServer
+{
+    FakeTimeProvider Clock { get; }
+}
+
 /// <summary>A server whose clock only moves when a test advances it (<see cref="Clock"/>), for expiry without sleeping.</summary>
-public sealed class FakeClockServerFixture : ServerFixture
+public sealed class FakeClockServerFixture : ServerFixture, IClockedServer
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-clock-").FullName;
 
@@ -116,4 +122,24 @@ public sealed class FakeClockServerFixture : ServerFixture
     protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+/// <summary><see cref="FakeClockServerFixture"/> on PostgreSQL.</summary>
+public sealed class PostgresFakeClockServerFixture : ServerFixture, IClockedServer
+{
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override async Task<string> DatabaseAsync() => await (await PgServer.SharedAsync()).CreateDatabaseAsync("server_clock");
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);
+}
+
+/// <summary>A server whose refunds and lost disputes drive a balance into debt and freeze it (CREDIT_CLAWBACK_POLICY=debt).</summary>
+public sealed class DebtPolicyServerFixture : ServerFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-debt-").FullName;
+
+    protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
+
+    protected override IEnumerable<string> Settings() => ["--CREDIT_CLAWBACK_POLICY=debt", "--CREDIT_AUTO_FREEZE_ON_DEBT=true"];
 }

@@ -7,6 +7,7 @@ using Tally.Payments.Webhooks;
 using Tally.Server.Auth;
 using Tally.Server.Hosting;
 using Tally.Server.Http;
+using Tally.Server.Ops;
 
 namespace Tally.Server.Features.Payments;
 
@@ -34,7 +35,7 @@ public static class WebhookEndpoints
             .WithSummary("Stored provider webhooks, newest first: ?limit=50&cursor=");
         events.MapGet("/{provider}/{id}", GetAsync).Produces<WebhookEventDto>().ProducesProblem(404)
             .WithSummary("One stored webhook with its payload");
-        events.MapPost("/{provider}/{id}/reprocess", ReprocessAsync).Produces<WebhookAck>().ProducesProblem(404).ProducesProblem(500)
+        events.MapPost("/{provider}/{id}/reprocess", ReprocessAsync).Audited().Produces<WebhookAck>().ProducesProblem(404).ProducesProblem(500)
             .WithSummary("Apply a stored webhook again (its effects are keyed on business ids: nothing is applied twice)");
     }
 
