@@ -25,6 +25,8 @@ public static class TallyCli
         root.Subcommands.Add(AccountsCommand.Create(context));
         root.Subcommands.Add(ExpireCommand.Create(context));
         root.Subcommands.Add(ApiKeysCommand.Create(context));
+        root.Subcommands.Add(PaymentsCommand.Create(context));
+        root.Subcommands.Add(SandboxCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(database));
         return root.Parse(args).InvokeAsync();
     }

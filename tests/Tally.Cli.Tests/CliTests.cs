@@ -112,4 +112,13 @@ public sealed class CliTests : IDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
+
+    [Fact]
+    public async Task Payments_reconcile_without_a_provider_key_points_to_the_running_servers_sandbox()
+    {
+        var (code, output) = await RunAsync(await DatabaseAsync("sqlite"), "payments", "reconcile");
+
+        code.ShouldBe(2);
+        output.ShouldContain("POST /v1/payments/reconcile");
+    }
 }
