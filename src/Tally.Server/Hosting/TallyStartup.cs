@@ -29,6 +29,7 @@ public sealed partial class TallyStartup(
     ClientTokens tokens,
     IOptions<TallyOptions> options,
     DemoMode demo,
+    Features.Payments.PaymentMode payments,
     TimeProvider time,
     ILogger<TallyStartup> logger) : IHostedService
 {
@@ -53,6 +54,11 @@ public sealed partial class TallyStartup(
             await tokens.RotateAsync(cancellationToken);
         }
 
+        if (payments.Sandbox)
+        {
+            SandboxMode(logger, Features.Payments.PaymentMode.SandboxPrefix);
+        }
+
         if (demo.Enabled)
         {
             demo.Key = await DemoSeeder.SeedAsync(ledger, access, payments, time, cancellationToken);
@@ -63,6 +69,9 @@ public sealed partial class TallyStartup(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Ledger store {Store}: {Applied} migration(s) applied")]
     private static partial void Migrated(ILogger logger, string store, int applied);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "DODO_API_KEY is not set: payments go to the built-in DodoPayments sandbox at {Prefix} (hosted checkout pages; webhooks signed and sent to /webhooks/dodo). Set DODO_API_KEY and DODO_WEBHOOK_SECRET to sell for real.")]
+    private static partial void SandboxMode(ILogger logger, string prefix);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Created the bootstrap API key (admin scope) from TALLY_BOOTSTRAP_API_KEY")]
     private static partial void BootstrapKeyCreated(ILogger logger);
