@@ -18,8 +18,9 @@ var skipBaseline = new Option<bool>("--skip-pgbench") { Description = "Skip the 
 var warmupSeconds = new Option<int>("--warmup") { Description = "Unmeasured seconds before each scenario (JIT tiering, caches)", DefaultValueFactory = _ => 5 };
 var lanes = new Option<int?>("--lanes") { Description = "Group-commit lanes (transactions in flight at once; default: the store's)" };
 var httpClient = new Option<bool>("--http-client") { Description = "Drive the HTTP runs with HttpClient instead of the lean driver (comparison)" };
+var storm = new Option<bool>("--webhook-storm") { Description = "Only the DodoPayments replay storm: 100 payments × 10 duplicate webhooks, 64 in flight, per store" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, markdown };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -29,6 +30,30 @@ root.SetAction(async (parse, ct) =>
     var c = parse.GetValue(randomCallers);
     var h = parse.GetValue(hotCallers);
     var results = new List<ResultRow>();
+    if (parse.GetValue(storm))
+    {
+        if (which is "all" or "postgres")
+        {
+            var pg = await (await PgServer.DurableAsync()).CreateDatabaseAsync("storm");
+            results.Add(new ResultRow(await WebhookStorm.RunAsync("webhook storm PostgreSQL, 100 payments × 10 duplicates, 64 in flight", pg, 100, 10, 64), "one grant each", null));
+        }
+
+        if (which is "all" or "sqlite")
+        {
+            var directory = Directory.CreateTempSubdirectory("tally-storm-");
+            try
+            {
+                results.Add(new ResultRow(await WebhookStorm.RunAsync("webhook storm SQLite, 100 payments × 10 duplicates, 64 in flight", $"sqlite:{Path.Combine(directory.FullName, "storm.db")}", 100, 10, 64), "one grant each", null));
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
 
     if (which is "all" or "postgres")
     {

@@ -29,7 +29,7 @@ public sealed partial class TallyStartup(
     ClientTokens tokens,
     IOptions<TallyOptions> options,
     DemoMode demo,
-    Features.Payments.PaymentMode payments,
+    Features.Payments.PaymentMode paymentMode,
     TimeProvider time,
     ILogger<TallyStartup> logger) : IHostedService
 {
@@ -54,7 +54,7 @@ public sealed partial class TallyStartup(
             await tokens.RotateAsync(cancellationToken);
         }
 
-        if (payments.Sandbox)
+        if (paymentMode.Sandbox)
         {
             SandboxMode(logger, Features.Payments.PaymentMode.SandboxPrefix);
         }
