@@ -32,11 +32,14 @@ public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixtu
     private async Task<Answer> SubscriptionAsync(string account) =>
         (await Admin.FetchAsync($"/v1/subscriptions?account={account}")).Is(200);
 
-    [Fact]
-    public async Task A_renewal_grants_the_next_period_once_and_rolls_over_a_capped_share_beside_a_purchased_pack()
+    [Theory]
+    [InlineData(50, 300L, 200)]
+    [InlineData(50, 150L, 150)]
+    [InlineData(0, null, 0)]
+    public async Task A_renewal_grants_the_next_period_once_and_rolls_over_a_capped_share_beside_a_purchased_pack(int percent, long? cap, long rolledOver)
     {
         var account = await Admin.FundedAsync(0);
-        var (plan, _) = await PlanAsync(1000, rolloverPercent: 50, rolloverCap: 300);
+        var (plan, _) = await PlanAsync(1000, rolloverPercent: percent, rolloverCap: cap);
         var pack = $"pk-{Guid.NewGuid():N}"[..20];
         (await Admin.PostAsync("/v1/packages", new { id = pack, name = "pack", credits = 500, price = new { amount = 500 }, dodoProductId = $"prod_{pack}" })).Is(201);
         var packSession = (await Admin.PostAsync("/v1/checkout", new { account, packageId = pack })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
@@ -54,10 +57,11 @@ public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixtu
         server.Clock.Advance(TimeSpan.FromDays(32));
         (await Admin.PostAsync($"{Sandbox}/sandbox/subscriptions/{subscription}/renew", new { duplicates = 3 })).Is(200);
 
-        // 400 were left when the period ended: 50 % is 200 (under the cap of 300); the rest expired.
-        (await BalanceAsync(account)).ShouldBe(500 + 1000 + 200);
+        // 400 were left when the period ended: the plan's share of them, capped, rolls over; the
+        // rest expired. The purchased pack is untouched.
+        (await BalanceAsync(account)).ShouldBe(500 + 1000 + rolledOver);
         var renewed = (await SubscriptionAsync(account)).Node("data.0");
-        renewed["creditsThisPeriod"]!.GetValue<long>().ShouldBe(1200);
+        renewed["creditsThisPeriod"]!.GetValue<long>().ShouldBe(1000 + rolledOver);
         renewed["creditsUsedThisPeriod"]!.GetValue<long>().ShouldBe(0);
         var report = await server.Ledger.VerifyAsync();
         report.Violations.ShouldBeEmpty();
