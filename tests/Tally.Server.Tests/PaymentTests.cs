@@ -106,6 +106,8 @@ public abstract partial class ApiTests<TFixture>
         var distinctIds = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => DeliverAsync($"msg_{i}_{Guid.NewGuid():N}", body)));
 
         sameId.Concat(distinctIds).ShouldAllBe(a => a.Code == 200);
+        sameId.Count(a => !a.Node("duplicate").GetValue<bool>()).ShouldBe(1);
+        (await DeliverAsync("msg_same", body)).Is(200).Node("duplicate").GetValue<bool>().ShouldBeTrue();
         (await BalanceAsync(account)).ShouldBe(300);
         (await Admin.FetchAsync("/v1/webhook-events/dodo/msg_same")).Is(200).Node("status").GetValue<string>().ShouldBe("applied");
         await ShouldHoldInvariantsAsync();

@@ -30,6 +30,39 @@ public sealed partial class WebhookProcessor(
     public async Task<WebhookResult> HandleAsync(string provider, ProviderEvent e, string payload, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(e);
+        // A duplicate of a delivery being applied now on this instance waits for it and shares
+        // its answer: its effects are keyed and it would change nothing, but it would cost the
+        // database a dozen statements, which in a replay storm is most of the work.
+        var flight = (provider, e.EventId);
+        var mine = new TaskCompletionSource<WebhookResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = _inFlight.GetOrAdd(flight, mine.Task);
+        if (running != mine.Task)
+        {
+            return await running.WaitAsync(ct) with { Duplicate = true };
+        }
+
+        try
+        {
+            var result = await StoreAndApplyAsync(provider, e, payload, ct);
+            mine.SetResult(result);
+            return result;
+        }
+        catch (Exception failure)
+        {
+            mine.SetException(failure);
+            _ = mine.Task.Exception; // observed here: waiters, if any, rethrow it themselves
+            throw;
+        }
+        finally
+        {
+            _inFlight.TryRemove(flight, out _);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Task<WebhookResult>> _inFlight = new();
+
+    private async Task<WebhookResult> StoreAndApplyAsync(string provider, ProviderEvent e, string payload, CancellationToken ct)
+    {
         var now = time.GetUtcNow();
         var stored = await store.StoreWebhookEventAsync(new WebhookEventRecord(provider, e.EventId, e.Type, WebhookEventStatus.Received, null, payload, 0, now, now), ct);
         if (stored.Status is WebhookEventStatus.Applied or WebhookEventStatus.Ignored)
