@@ -29,3 +29,19 @@ public sealed class DebtPolicyTests(DebtPolicyServerFixture server) : IClassFixt
         (await server.Ledger.VerifyAsync()).Violations.ShouldBeEmpty();
     }
 }
+
+/// <summary>TALLY_PAYMENTS_SANDBOX=false without DODO_API_KEY: nothing can be bought, no sandbox is reachable, every webhook is refused.</summary>
+public sealed class PaymentsOffTests(PaymentsOffServerFixture server) : IClassFixture<PaymentsOffServerFixture>
+{
+    [Fact]
+    public async Task Selling_off_means_no_checkout_no_sandbox_and_no_webhook()
+    {
+        using var admin = server.Client();
+        var account = await admin.FundedAsync(0);
+
+        (await admin.PostAsync("/v1/checkout", new { account, customCredits = 100 })).IsProblem(503, "payments_disabled");
+        (await admin.PostAsync("/sandbox/dodo/checkouts", new { })).IsProblem(404, "not_found");
+        (await server.Client(null).SendAsync(HttpMethod.Post, "/webhooks/dodo", rawBody: "{}")).IsProblem(401, "unauthorized");
+        (await admin.FetchAsync("/v1/packages")).Is(200);
+    }
+}

@@ -58,9 +58,15 @@ internal static class Accounts
     /// The account a mutation writes to (created when allowed), with what expired written off;
     /// or the refusal (not found).
     /// </summary>
-    public static LedgerOutcome? ResolveSwept(CommandContext ctx, string externalId, out AccountRow account)
+    public static LedgerOutcome? ResolveSwept(CommandContext ctx, string externalId, out AccountRow account) =>
+        Swept(ctx, externalId, ResolveForMutation(ctx, externalId), out account);
+
+    /// <summary>An account that must exist already (never created), brought up to now; or not found.</summary>
+    public static LedgerOutcome? ResolveExistingSwept(CommandContext ctx, string externalId, out AccountRow account) =>
+        Swept(ctx, externalId, Resolve(ctx, externalId, create: false, out _), out account);
+
+    private static NotFound? Swept(CommandContext ctx, string externalId, AccountRow? found, out AccountRow account)
     {
-        var found = ResolveForMutation(ctx, externalId);
         account = found!;
         if (found is null)
         {

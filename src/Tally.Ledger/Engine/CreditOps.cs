@@ -131,13 +131,11 @@ internal static class CreditOps
             return invalid;
         }
 
-        var account = Accounts.Resolve(ctx, cmd.Account, create: false, out _);
-        if (account is null)
+        if (Accounts.ResolveExistingSwept(ctx, cmd.Account, out var account) is { } notFound)
         {
-            return new NotFound("account", cmd.Account);
+            return notFound;
         }
 
-        Expiry.Sweep(ctx, account);
         var entryId = ctx.NewId();
         var details = new EntryDetails { Description = cmd.Reason };
         if (cmd.Amount.IsPositive)

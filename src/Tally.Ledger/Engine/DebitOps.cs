@@ -136,13 +136,11 @@ internal static class DebitOps
             return invalid;
         }
 
-        var account = Accounts.Resolve(ctx, cmd.Account, create: false, out _);
-        if (account is null)
+        if (Accounts.ResolveExistingSwept(ctx, cmd.Account, out var account) is { } notFound)
         {
-            return new NotFound("account", cmd.Account);
+            return notFound;
         }
 
-        Expiry.Sweep(ctx, account);
         var entryId = ctx.NewId();
         var paid = Lots.BurnFrom(account, BalanceMath.Reclaimable(account, unit.Key, cmd.LotReference, ctx.Now), cmd.Amount, entryId);
         var shortfall = Lineage.Overdraft(paid, cmd.Amount);

@@ -122,6 +122,13 @@ public sealed class TallyOptions
     [ConfigurationKeyName("DODO_API_KEY")]
     public string? DodoApiKey { get; set; }
 
+    /// <summary>
+    /// Without DODO_API_KEY: true runs the built-in sandbox (anyone who can open a checkout can pay
+    /// it for free — for demos, tests and development); false turns selling off.
+    /// </summary>
+    [ConfigurationKeyName("TALLY_PAYMENTS_SANDBOX")]
+    public bool PaymentsSandbox { get; set; } = true;
+
     [ConfigurationKeyName("DODO_ENVIRONMENT")]
     [RegularExpression("^(test_mode|live_mode)$", ErrorMessage = "DODO_ENVIRONMENT must be test_mode or live_mode")]
     public string DodoEnvironment { get; set; } = "test_mode";

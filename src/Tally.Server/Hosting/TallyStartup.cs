@@ -70,7 +70,7 @@ public sealed partial class TallyStartup(
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Ledger store {Store}: {Applied} migration(s) applied")]
     private static partial void Migrated(ILogger logger, string store, int applied);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "DODO_API_KEY is not set: payments go to the built-in DodoPayments sandbox at {Prefix} (hosted checkout pages; webhooks signed and sent to /webhooks/dodo). Set DODO_API_KEY and DODO_WEBHOOK_SECRET to sell for real.")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "DODO_API_KEY is not set: payments go to the built-in DodoPayments sandbox at {Prefix} (hosted checkout pages; webhooks signed and sent to /webhooks/dodo) — anyone who can open a checkout can pay it for free. Set DODO_API_KEY and DODO_WEBHOOK_SECRET to sell for real, or TALLY_PAYMENTS_SANDBOX=false to turn selling off.")]
     private static partial void SandboxMode(ILogger logger, string prefix);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Created the bootstrap API key (admin scope) from TALLY_BOOTSTRAP_API_KEY")]

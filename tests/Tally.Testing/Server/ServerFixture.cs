@@ -143,3 +143,13 @@ public sealed class DebtPolicyServerFixture : ServerFixture
 
     protected override IEnumerable<string> Settings() => ["--CREDIT_CLAWBACK_POLICY=debt", "--CREDIT_AUTO_FREEZE_ON_DEBT=true"];
 }
+
+/// <summary>Selling off: no DODO_API_KEY and TALLY_PAYMENTS_SANDBOX=false.</summary>
+public sealed class PaymentsOffServerFixture : ServerFixture
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tally-server-nopay-").FullName;
+
+    protected override Task<string> DatabaseAsync() => Task.FromResult($"sqlite:{Path.Combine(_directory, "tally.db")}");
+
+    protected override IEnumerable<string> Settings() => ["--TALLY_PAYMENTS_SANDBOX=false"];
+}

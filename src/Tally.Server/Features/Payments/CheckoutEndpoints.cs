@@ -15,13 +15,18 @@ public static class CheckoutEndpoints
     {
         v1.MapPost("/checkout", CheckoutAsync).WithTags("Payments").RequireAuthorization(Policies.AdminOrClientToken).Audited()
             .Accepts<CheckoutRequestBody>("application/json").Produces<CheckoutResponse>(201)
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(502)
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(502).ProducesProblem(503)
             .WithSummary("Open a hosted checkout for a package, a plan or a custom number of credits; the server prices it");
     }
 
-    private static Task<IResult> CheckoutAsync(HttpContext http, CreditLedger ledger, CheckoutService checkouts, HttpIdempotency idempotency, CancellationToken ct) =>
+    private static Task<IResult> CheckoutAsync(HttpContext http, CreditLedger ledger, CheckoutService checkouts, HttpIdempotency idempotency, PaymentMode mode, CancellationToken ct) =>
         idempotency.RunWithBodyAsync<CheckoutRequestBody>(http, async body =>
         {
+            if (!mode.Enabled)
+            {
+                return Problems.Result(http, StatusCodes.Status503ServiceUnavailable, "payments_disabled", DisabledPaymentProvider.Reason);
+            }
+
             var r = body.Value;
             var fields = new Fields(ledger);
             var account = fields.Required(r.Account, "account");

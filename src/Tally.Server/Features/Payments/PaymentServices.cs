@@ -10,8 +10,8 @@ using Tally.Server.Hosting;
 
 namespace Tally.Server.Features.Payments;
 
-/// <summary>Whether payments go to DodoPayments or to the built-in sandbox (mounted at <see cref="SandboxPrefix"/>).</summary>
-public sealed record PaymentMode(bool Sandbox)
+/// <summary>Whether payments go to DodoPayments, to the built-in sandbox (mounted at <see cref="SandboxPrefix"/>), or nowhere (selling off).</summary>
+public sealed record PaymentMode(bool Sandbox, bool Enabled = true)
 {
     public const string SandboxPrefix = "/sandbox/dodo";
 }
@@ -48,6 +48,14 @@ public static class PaymentServices
                 o.BaseUrl = settings.DodoBaseUrl is { } url ? new Uri(url) : null;
                 o.CustomProductId = settings.DodoCustomProductId;
             });
+            return services;
+        }
+
+        if (!settings.PaymentsSandbox)
+        {
+            services.AddSingleton(new PaymentMode(Sandbox: false, Enabled: false));
+            services.AddSingleton<IPaymentProvider, DisabledPaymentProvider>();
+            services.AddSingleton<IWebhookReader, DisabledPaymentProvider>();
             return services;
         }
 
