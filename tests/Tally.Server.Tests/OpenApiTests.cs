@@ -31,7 +31,23 @@ public sealed class OpenApiTests(SqliteServerFixture server) : IClassFixture<Sql
             {
                 responses[status]?["content"]?["application/problem+json"].ShouldNotBeNull($"{method} {path} declares no {status} problem");
             }
+
+            // The success comes from the handler's return type (Answer<T>, CreatedAnswer<T>, …).
+            var success = responses.Where(r => r.Key.StartsWith('2')).ToList();
+            success.ShouldNotBeEmpty($"{method} {path} declares no success");
+            success.Where(r => r.Key != "204").ShouldAllBe(r => r.Value!["content"]!["application/json"] != null, $"{method} {path} declares no JSON success body");
         }
+
+        // The problems come from the handler's [Refusals]; the body schema from its answer type.
+        var charge = paths["/v1/accounts/{externalId}/charges"]!["post"]!["responses"]!;
+        charge["201"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>().ShouldEndWith("MutationResponse");
+        foreach (var status in new[] { "400", "402", "409", "423" })
+        {
+            charge[status]?["content"]?["application/problem+json"].ShouldNotBeNull($"charges declare no {status}");
+        }
+
+        paths["/v1/accounts/{externalId}/balance"]!["get"]!["responses"]!["304"].ShouldNotBeNull();
+        paths["/v1/accounts/{externalId}/entries"]!["get"]!["responses"]!["200"]!["content"]!["text/csv"].ShouldNotBeNull();
 
         document["components"]!["securitySchemes"]!["bearer"]!["type"]!.GetValue<string>().ShouldBe("http");
         document["security"]!.AsArray().ShouldHaveSingleItem();

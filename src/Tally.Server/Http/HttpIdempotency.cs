@@ -15,14 +15,14 @@ namespace Tally.Server.Http;
 public sealed class HttpIdempotency(IAccessStore store, TimeProvider time)
 {
     /// <summary>Reads a JSON body of <typeparamref name="T"/> (strictly; 4xx when bad), then runs <paramref name="work"/> once per idempotency key.</summary>
-    public async Task<IResult> RunWithBodyAsync<T>(HttpContext http, Func<JsonBody<T>, Task<BytesResult>> work, bool allowEmpty = false)
+    public async Task<BytesResult> RunWithBodyAsync<T>(HttpContext http, Func<JsonBody<T>, Task<BytesResult>> work, bool allowEmpty = false)
     {
         ArgumentNullException.ThrowIfNull(work);
         var (body, problem) = await Requests.BodyAsync<T>(http, allowEmpty);
         return problem ?? await RunAsync(http, body!.Raw, () => work(body));
     }
 
-    public async Task<IResult> RunAsync(HttpContext http, byte[] body, Func<Task<BytesResult>> work)
+    public async Task<BytesResult> RunAsync(HttpContext http, byte[] body, Func<Task<BytesResult>> work)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(work);

@@ -11,7 +11,7 @@ public static class IdempotencyKeys
     public const string Header = "Idempotency-Key";
 
     /// <summary>(null, null) without a header; (key, null) with a valid one; (null, problem) otherwise.</summary>
-    public static (string? ClientKey, IResult? Problem) Read(HttpContext http)
+    public static (string? ClientKey, BytesResult? Problem) Read(HttpContext http)
     {
         if (!http.Request.Headers.TryGetValue(Header, out var values))
         {

@@ -37,7 +37,7 @@ public sealed record JsonBody<T>(T Value, byte[] Raw)
 /// </summary>
 public static class JsonBodyReader
 {
-    public static async Task<(JsonBody<T>? Body, IResult? Problem)> ReadAsync<T>(HttpContext http, long limitBytes, bool allowEmpty, CancellationToken ct)
+    public static async Task<(JsonBody<T>? Body, BytesResult? Problem)> ReadAsync<T>(HttpContext http, long limitBytes, bool allowEmpty, CancellationToken ct)
     {
         var raw = await ReadBytesAsync(http, limitBytes, ct);
         if (raw.Problem is not null)
@@ -63,7 +63,7 @@ public static class JsonBodyReader
     }
 
     /// <summary>Checks the bytes (<see cref="StrictJson"/>), then deserializes them once.</summary>
-    public static (JsonBody<T>? Body, IResult? Problem) Parse<T>(HttpContext http, byte[] bytes)
+    public static (JsonBody<T>? Body, BytesResult? Problem) Parse<T>(HttpContext http, byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         var traceId = Problems.TraceId(http);
@@ -94,7 +94,7 @@ public static class JsonBodyReader
         }
     }
 
-    private static async Task<(byte[]? Bytes, IResult? Problem)> ReadBytesAsync(HttpContext http, long limit, CancellationToken ct)
+    private static async Task<(byte[]? Bytes, BytesResult? Problem)> ReadBytesAsync(HttpContext http, long limit, CancellationToken ct)
     {
         if (http.Request.ContentLength is { } length && length > limit)
         {

@@ -20,11 +20,11 @@ public sealed class LedgerGateway(CreditLedger ledger, TallyMetrics metrics, Hos
 {
     public CreditLedger Ledger => ledger;
 
-    public Task<IResult> RunAsync(HttpContext http, LedgerCommand command, SuccessResponse onSuccess, CancellationToken ct) =>
+    public Task<BytesResult> RunAsync(HttpContext http, LedgerCommand command, SuccessResponse onSuccess, CancellationToken ct) =>
         RunAsync(http, [command], BatchMode.Atomic, outcome => RenderSingle(outcome.Single, onSuccess, Problems.TraceId(http)), ct);
 
     /// <summary>Runs commands as one request with a custom renderer (the batch endpoint).</summary>
-    public async Task<IResult> RunAsync(HttpContext http, IReadOnlyList<LedgerCommand> commands, BatchMode mode, Func<RequestOutcome, StoredResponse> render, CancellationToken ct)
+    public async Task<BytesResult> RunAsync(HttpContext http, IReadOnlyList<LedgerCommand> commands, BatchMode mode, Func<RequestOutcome, StoredResponse> render, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
         var (clientKey, problem) = IdempotencyKeys.Read(http);

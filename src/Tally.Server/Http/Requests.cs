@@ -7,7 +7,7 @@ namespace Tally.Server.Http;
 public static class Requests
 {
     /// <summary>Reads a mutation body with the server's size limit.</summary>
-    public static Task<(JsonBody<T>? Body, IResult? Problem)> BodyAsync<T>(HttpContext http, bool allowEmpty = false, bool batch = false)
+    public static Task<(JsonBody<T>? Body, BytesResult? Problem)> BodyAsync<T>(HttpContext http, bool allowEmpty = false, bool batch = false)
     {
         ArgumentNullException.ThrowIfNull(http);
         var settings = http.RequestServices.GetRequiredService<IOptions<TallyOptions>>().Value;

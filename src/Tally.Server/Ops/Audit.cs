@@ -36,7 +36,7 @@ public sealed partial class AuditFilter(IAccessStore store, TimeProvider time, I
         ArgumentNullException.ThrowIfNull(next);
         var http = context.HttpContext;
         var result = await next(context);
-        if (result is not BytesResult bytes || http.User.Identity?.IsAuthenticated != true)
+        if ((result as BytesResult ?? (result as IBytesAnswer)?.Bytes) is not { } bytes || http.User.Identity?.IsAuthenticated != true)
         {
             return result;
         }

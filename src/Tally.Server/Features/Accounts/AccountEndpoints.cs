@@ -17,25 +17,25 @@ public static class AccountEndpoints
         var reads = accounts.MapGroup("").RequireAuthorization(Policies.Read).AllowClientTokens();
         var admin = accounts.MapGroup("").RequireAuthorization(Policies.Admin);
         accounts.MapPut("", PutAsync).RequireAuthorization(Policies.Grant).Audited()
-            .Accepts<AccountRequest>("application/json").Produces<AccountDto>(200).Produces<AccountDto>(201).ProducesProblem(400)
+            .Accepts<AccountRequest>("application/json")
             .WithSummary("Create the account if missing (with the signup grant) and update tier, limits, metadata");
         reads.MapGet("", GetAsync)
-            .Produces<AccountDto>().ProducesProblem(404).WithSummary("The account and its balances");
+            .WithSummary("The account and its balances");
         reads.MapGet("/balance", BalanceAsync)
-            .Produces<BalanceResponse>().Produces(304).ProducesProblem(404)
             .WithSummary("Balances; ETag is the account seq, If-None-Match answers 304");
-        admin.MapPost("/freeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, true, http, gateway, ct))
-            .Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+        admin.MapPost("/freeze", [Refusals(404)] (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, true, http, gateway, ct))
+            .Audited().Accepts<FreezeRequest>("application/json")
             .WithSummary("Stop the account spending (charges, new holds, transfers out)");
-        admin.MapPost("/unfreeze", (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, false, http, gateway, ct))
-            .Audited().Accepts<FreezeRequest>("application/json").Produces<AccountDto>().ProducesProblem(404)
+        admin.MapPost("/unfreeze", [Refusals(404)] (string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct) => FreezeAsync(externalId, false, http, gateway, ct))
+            .Audited().Accepts<FreezeRequest>("application/json")
             .WithSummary("Let a frozen account spend again");
         admin.MapPost("/adjustments", AdjustAsync).Audited()
-            .Accepts<AdjustmentRequest>("application/json").Produces<MutationResponse>(201).ProducesProblem(400).ProducesProblem(402)
+            .Accepts<AdjustmentRequest>("application/json")
             .WithSummary("A signed correction with a mandatory reason");
     }
 
-    private static async Task<IResult> PutAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<UpsertAnswer<AccountDto>> PutAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<AccountRequest>(http, allowEmpty: true);
         if (problem is not null)
@@ -64,13 +64,15 @@ public static class AccountEndpoints
         }, ct);
     }
 
-    private static async Task<IResult> GetAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(404)]
+    private static async Task<Answer<AccountDto>> GetAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var view = await gateway.Ledger.GetAccountAsync(externalId, ct);
         return view is null ? Requests.NotFound(http, "account", externalId) : BytesResult.Json(200, AccountDto.From(view));
     }
 
-    private static async Task<IResult> BalanceAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(404), Also(304)]
+    private static async Task<Answer<BalanceResponse>> BalanceAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var read = await gateway.Ledger.ReadAsync(externalId, ct);
         if (read is null)
@@ -85,13 +87,13 @@ public static class AccountEndpoints
         http.Response.Headers.CacheControl = "no-cache";
         if (read.Settled && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
         {
-            return Results.StatusCode(StatusCodes.Status304NotModified);
+            return new BytesResult(StatusCodes.Status304NotModified, [], "application/json");
         }
 
         return BytesResult.Json(200, BalanceResponse.From(read.View));
     }
 
-    private static async Task<IResult> FreezeAsync(string externalId, bool frozen, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    private static async Task<Answer<AccountDto>> FreezeAsync(string externalId, bool frozen, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<FreezeRequest>(http, allowEmpty: true);
         if (problem is not null)
@@ -106,7 +108,8 @@ public static class AccountEndpoints
             : fields.Problem(http);
     }
 
-    private static async Task<IResult> AdjustAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 402)]
+    private static async Task<CreatedAnswer<MutationResponse>> AdjustAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<AdjustmentRequest>(http);
         if (problem is not null)

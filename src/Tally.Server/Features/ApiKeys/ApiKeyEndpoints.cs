@@ -23,16 +23,17 @@ public static class ApiKeyEndpoints
     public static void MapApiKeys(this RouteGroupBuilder v1)
     {
         var keys = v1.MapGroup("/api-keys").WithTags("API keys").RequireAuthorization(Policies.Admin);
-        keys.MapGet("", ListAsync).Produces<ListResponse<ApiKeyDto>>();
+        keys.MapGet("", ListAsync);
         keys.MapPost("", CreateAsync).Audited(redacted: true).Accepts<ApiKeyRequest>("application/json")
-            .Produces<CreatedApiKeyDto>(201).ProducesProblem(400).WithSummary("Create a key; its secret is in this answer only");
-        keys.MapDelete("/{id}", RevokeAsync).Audited().Produces(204).ProducesProblem(404).WithSummary("Revoke a key");
+            .WithSummary("Create a key; its secret is in this answer only");
+        keys.MapDelete("/{id}", RevokeAsync).Audited().WithSummary("Revoke a key");
     }
 
-    private static async Task<IResult> ListAsync(IAccessStore store, CancellationToken ct) =>
+    private static async Task<Answer<ListResponse<ApiKeyDto>>> ListAsync(IAccessStore store, CancellationToken ct) =>
         BytesResult.Json(200, new ListResponse<ApiKeyDto>((await store.ListApiKeysAsync(ct)).Select(ApiKeyDto.From).ToList()));
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IAccessStore store, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<CreatedAnswer<CreatedApiKeyDto>> CreateAsync(HttpContext http, IAccessStore store, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<ApiKeyRequest>(http, async body =>
         {
@@ -64,7 +65,8 @@ public static class ApiKeyEndpoints
         });
     }
 
-    private static async Task<IResult> RevokeAsync(string id, HttpContext http, IAccessStore store, ApiKeyCache cache, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct) =>
+    [Refusals(404)]
+    private static async Task<EmptyAnswer> RevokeAsync(string id, HttpContext http, IAccessStore store, ApiKeyCache cache, HttpIdempotency idempotency, TimeProvider time, CancellationToken ct) =>
         await idempotency.RunAsync(http, [], async () =>
         {
             if (!await store.RevokeApiKeyAsync(id, time.GetUtcNow(), ct))

@@ -21,14 +21,14 @@ public static class BatchEndpoints
         // Each operation needs its own scope (grant: grant; charge, reserve, capture, release: charge),
         // checked below once the operations are known; the route itself only asks for an API key.
         v1.MapPost("/batch", BatchAsync).WithTags("Batch").RequireAuthorization(Policies.ApiKey)
-            .Accepts<BatchRequest>("application/json").Produces<BatchResponse>()
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(403).ProducesProblem(413)
+            .Accepts<BatchRequest>("application/json")
             .WithSummary("Up to 1,000 grant/charge/reserve/capture/release operations; atomic answers the failing operation's problem with failedIndex");
     }
 
     private sealed record Parsed(int Index, LedgerCommand? Command, SuccessResponse Render, ProblemDetails? Refused);
 
-    private static async Task<IResult> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 402, 403, 413)]
+    private static async Task<Answer<BatchResponse>> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<BatchRequest>(http, batch: true);
         if (problem is not null)

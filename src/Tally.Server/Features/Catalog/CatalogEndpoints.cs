@@ -31,22 +31,23 @@ public static class CatalogEndpoints
         var catalog = v1.MapGroup("").WithTags("Catalog");
         var reads = catalog.MapGroup("").RequireAuthorization(Policies.Read);
         var admin = catalog.MapGroup("").RequireAuthorization(Policies.Admin);
-        reads.MapGet("/units", UnitsAsync).Produces<ListResponse<UnitDto>>();
+        reads.MapGet("/units", UnitsAsync);
         admin.MapPost("/units", CreateUnitAsync).Audited()
-            .Accepts<UnitRequest>("application/json").Produces<UnitDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .Accepts<UnitRequest>("application/json")
             .WithSummary("Add a unit (precision 0–6, fixed forever)");
-        reads.MapGet("/features", FeaturesAsync).Produces<ListResponse<FeatureDto>>();
+        reads.MapGet("/features", FeaturesAsync);
         admin.MapPost("/features", CreateFeatureAsync).Audited()
-            .Accepts<FeatureRequest>("application/json").Produces<FeatureDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .Accepts<FeatureRequest>("application/json")
             .WithSummary("Price a feature: charges may then name it with a quantity");
         admin.MapPatch("/features/{key}", PatchFeatureAsync).Audited()
-            .Accepts<FeaturePatch>("application/json").Produces<FeatureDto>().ProducesProblem(400).ProducesProblem(404);
+            .Accepts<FeaturePatch>("application/json");
     }
 
-    private static async Task<IResult> UnitsAsync(CreditLedger ledger, CancellationToken ct) =>
+    private static async Task<Answer<ListResponse<UnitDto>>> UnitsAsync(CreditLedger ledger, CancellationToken ct) =>
         BytesResult.Json(200, new ListResponse<UnitDto>((await ledger.GetUnitsAsync(ct)).Select(u => new UnitDto(u.Key, u.Precision)).ToList()));
 
-    private static async Task<IResult> CreateUnitAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    [Refusals(400, 409)]
+    private static async Task<CreatedAnswer<UnitDto>> CreateUnitAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<UnitRequest>(http, async body =>
         {
@@ -71,10 +72,11 @@ public static class CatalogEndpoints
         });
     }
 
-    private static async Task<IResult> FeaturesAsync(CreditLedger ledger, CancellationToken ct) =>
+    private static async Task<Answer<ListResponse<FeatureDto>>> FeaturesAsync(CreditLedger ledger, CancellationToken ct) =>
         BytesResult.Json(200, new ListResponse<FeatureDto>((await ledger.Store.ReadFeaturesAsync(ct)).Select(FeatureDto.From).ToList()));
 
-    private static async Task<IResult> CreateFeatureAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    [Refusals(400, 409)]
+    private static async Task<CreatedAnswer<FeatureDto>> CreateFeatureAsync(HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<FeatureRequest>(http, async body =>
         {
@@ -94,7 +96,8 @@ public static class CatalogEndpoints
         });
     }
 
-    private static async Task<IResult> PatchFeatureAsync(string key, HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
+    [Refusals(400, 404)]
+    private static async Task<Answer<FeatureDto>> PatchFeatureAsync(string key, HttpContext http, CreditLedger ledger, HttpIdempotency idempotency, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<FeaturePatch>(http, async body =>
         {

@@ -76,15 +76,14 @@ public static class ChargeEndpoints
     {
         var charges = v1.MapGroup("/accounts/{externalId}/charges").WithTags("Charges").RequireAuthorization(Policies.Charge);
         charges.MapPost("", ChargeAsync)
-            .Accepts<ChargeRequest>("application/json").Produces<MutationResponse>(201)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(409).ProducesProblem(429)
+            .Accepts<ChargeRequest>("application/json")
             .WithSummary("Charge credits by amount or by feature × quantity");
         charges.MapGet("/check", CheckAsync)
-            .Produces<ChargeCheckResponse>().ProducesProblem(400).ProducesProblem(404)
             .WithSummary("Would this charge succeed now? (advisory: the charge itself decides)");
     }
 
-    private static async Task<IResult> ChargeAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 402, 423, 409, 429)]
+    private static async Task<CreatedAnswer<MutationResponse>> ChargeAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<ChargeRequest>(http);
         if (problem is not null)
@@ -97,7 +96,8 @@ public static class ChargeEndpoints
         return command is null ? fields.Problem(http) : await gateway.RunAsync(http, command, Responses.Entry, ct);
     }
 
-    private static async Task<IResult> CheckAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 404)]
+    private static async Task<Answer<ChargeCheckResponse>> CheckAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var query = http.Request.Query;
         var fields = new Fields(gateway.Ledger);

@@ -18,11 +18,12 @@ public static class ClientTokenEndpoints
     public static void MapClientTokens(this RouteGroupBuilder v1)
     {
         v1.MapPost("/accounts/{externalId}/client-tokens", IssueAsync).WithTags("Client tokens").RequireAuthorization(Policies.Admin).Audited(redacted: true)
-            .Accepts<ClientTokenRequest>("application/json").Produces<ClientTokenDto>(201).ProducesProblem(400)
+            .Accepts<ClientTokenRequest>("application/json")
             .WithSummary("A short-lived browser token for one account: read its balance, history and events");
     }
 
-    private static async Task<IResult> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, IOptions<TallyOptions> settings, HttpIdempotency idempotency, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<CreatedAnswer<ClientTokenDto>> IssueAsync(string externalId, HttpContext http, Auth.ClientTokens tokens, IOptions<TallyOptions> settings, HttpIdempotency idempotency, CancellationToken ct)
     {
         return await idempotency.RunWithBodyAsync<ClientTokenRequest>(http, async body =>
         {

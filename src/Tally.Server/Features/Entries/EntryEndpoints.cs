@@ -21,15 +21,14 @@ public static class EntryEndpoints
     public static void MapEntries(this RouteGroupBuilder v1)
     {
         v1.MapGet("/accounts/{externalId}/entries", ListAsync).WithTags("Entries").RequireAuthorization(Policies.Read).AllowClientTokens()
-            .Produces<EntryListResponse>().Produces(200, contentType: "text/csv").ProducesProblem(400).ProducesProblem(404)
             .WithSummary("Journal newest first: ?limit (≤ 500) &cursor &type &feature &unit &from &to (from inclusive, to exclusive); Accept: text/csv for all pages as CSV");
         v1.MapPost("/entries/{entryId}/reverse", ReverseAsync).WithTags("Entries").RequireAuthorization(Policies.Grant)
-            .Accepts<ReverseRequest>("application/json").Produces<MutationResponse>(201)
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .Accepts<ReverseRequest>("application/json")
             .WithSummary("Undo a charge or capture, fully or partly; the credits come back as a refund lot");
     }
 
-    private static async Task<IResult> ListAsync(string externalId, HttpContext http, CreditLedger ledger, CancellationToken ct)
+    [Refusals(400, 404), Also(200, "text/csv")]
+    private static async Task<Answer<EntryListResponse>> ListAsync(string externalId, HttpContext http, CreditLedger ledger, CancellationToken ct)
     {
         var (query, problem) = Parse(http, externalId);
         if (problem is not null)
@@ -44,7 +43,7 @@ public static class EntryEndpoints
                 return Requests.NotFound(http, "account", externalId);
             }
 
-            return new CsvResult(ledger, query! with { Limit = EntryCursor.MaxLimit, BeforeSeq = null });
+            return Answer<EntryListResponse>.Of(new CsvResult(ledger, query! with { Limit = EntryCursor.MaxLimit, BeforeSeq = null }));
         }
 
         var page = await ledger.GetEntriesAsync(query!, ct);
@@ -53,7 +52,8 @@ public static class EntryEndpoints
             : BytesResult.Json(200, new EntryListResponse(page.Entries.Select(EntryDto.From).ToList(), page.NextCursor));
     }
 
-    private static async Task<IResult> ReverseAsync(string entryId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 404, 409)]
+    private static async Task<CreatedAnswer<MutationResponse>> ReverseAsync(string entryId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<ReverseRequest>(http, allowEmpty: true);
         if (problem is not null)
@@ -74,7 +74,7 @@ public static class EntryEndpoints
             : Requests.NotFound(http, "entry", entryId);
     }
 
-    private static (EntryQuery? Query, IResult? Problem) Parse(HttpContext http, string account)
+    private static (EntryQuery? Query, BytesResult? Problem) Parse(HttpContext http, string account)
     {
         var q = http.Request.Query;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);

@@ -52,11 +52,12 @@ public static class GrantEndpoints
     public static void MapGrants(this RouteGroupBuilder v1)
     {
         v1.MapPost("/accounts/{externalId}/grants", GrantAsync).WithTags("Grants").RequireAuthorization(Policies.Grant)
-            .Accepts<GrantRequest>("application/json").Produces<MutationResponse>(201).ProducesProblem(400)
+            .Accepts<GrantRequest>("application/json")
             .WithSummary("Add a lot of credits (created account gets the signup grant first)");
     }
 
-    private static async Task<IResult> GrantAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<CreatedAnswer<MutationResponse>> GrantAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<GrantRequest>(http);
         if (problem is not null)

@@ -34,21 +34,19 @@ public static class HoldEndpoints
         var holds = v1.MapGroup("").WithTags("Holds");
         var charge = holds.MapGroup("").RequireAuthorization(Policies.Charge);
         charge.MapPost("/accounts/{externalId}/holds", ReserveAsync)
-            .Accepts<HoldRequest>("application/json").Produces<HoldDto>(201)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423).ProducesProblem(429)
+            .Accepts<HoldRequest>("application/json")
             .WithSummary("Reserve credits for work of unknown cost (TTL default 300 s)");
         holds.MapGet("/accounts/{externalId}/holds", ListAsync).RequireAuthorization(Policies.Read)
-            .Produces<ListResponse<HoldDto>>().ProducesProblem(404).WithSummary("The account's holds, optionally ?status=active");
+            .WithSummary("The account's holds, optionally ?status=active");
         charge.MapPost("/holds/{holdId}/capture", CaptureAsync)
-            .Accepts<CaptureRequest>("application/json").Produces<HoldMutationResponse>()
-            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409)
+            .Accepts<CaptureRequest>("application/json")
             .WithSummary("Charge up to the held amount and return the rest");
         charge.MapPost("/holds/{holdId}/release", ReleaseAsync)
-            .Produces<HoldMutationResponse>().ProducesProblem(404).ProducesProblem(409)
             .WithSummary("Return all held credits");
     }
 
-    private static async Task<IResult> ReserveAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 402, 423, 429)]
+    private static async Task<CreatedAnswer<HoldDto>> ReserveAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<HoldRequest>(http);
         if (problem is not null)
@@ -61,7 +59,8 @@ public static class HoldEndpoints
         return command is null ? fields.Problem(http) : await gateway.RunAsync(http, command, Responses.Reserved, ct);
     }
 
-    private static async Task<IResult> ListAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(404)]
+    private static async Task<Answer<ListResponse<HoldDto>>> ListAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         HoldStatus? status = null;
         if (http.Request.Query["status"].ToString() is { Length: > 0 } text)
@@ -80,7 +79,8 @@ public static class HoldEndpoints
             : BytesResult.Json(200, new ListResponse<HoldDto>(holds.Select(HoldDto.From).ToList()));
     }
 
-    private static async Task<IResult> CaptureAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 404, 409)]
+    private static async Task<Answer<HoldMutationResponse>> CaptureAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<CaptureRequest>(http, allowEmpty: true);
         if (problem is not null)
@@ -93,7 +93,8 @@ public static class HoldEndpoints
             : Requests.NotFound(http, "hold", holdId);
     }
 
-    private static async Task<IResult> ReleaseAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(404, 409)]
+    private static async Task<Answer<HoldMutationResponse>> ReleaseAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (_, problem) = await Requests.BodyAsync<ReleaseRequest>(http, allowEmpty: true);
         if (problem is not null)

@@ -14,13 +14,13 @@ public static class CheckoutEndpoints
     public static void MapCheckout(this RouteGroupBuilder v1)
     {
         v1.MapPost("/checkout", CheckoutAsync).WithTags("Payments").RequireAuthorization(Policies.AdminOrClientToken).Audited()
-            .Accepts<CheckoutRequestBody>("application/json").Produces<CheckoutResponse>(201)
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(502).ProducesProblem(503)
+            .Accepts<CheckoutRequestBody>("application/json")
             .WithSummary("Open a hosted checkout for a package, a plan or a custom number of credits; the server prices it");
     }
 
-    private static Task<IResult> CheckoutAsync(HttpContext http, CreditLedger ledger, CheckoutService checkouts, HttpIdempotency idempotency, PaymentMode mode, CancellationToken ct) =>
-        idempotency.RunWithBodyAsync<CheckoutRequestBody>(http, async body =>
+    [Refusals(400, 403, 404, 502, 503)]
+    private static async Task<CreatedAnswer<CheckoutResponse>> CheckoutAsync(HttpContext http, CreditLedger ledger, CheckoutService checkouts, HttpIdempotency idempotency, PaymentMode mode, CancellationToken ct) =>
+        await idempotency.RunWithBodyAsync<CheckoutRequestBody>(http, async body =>
         {
             if (!mode.Enabled)
             {

@@ -14,15 +14,16 @@ public static class PaymentEndpoints
     public static void MapPayments(this RouteGroupBuilder v1)
     {
         var payments = v1.MapGroup("/payments").WithTags("Payments").RequireAuthorization(Policies.Read);
-        payments.MapGet("", ListAsync).Produces<PaymentListResponse>().ProducesProblem(400)
+        payments.MapGet("", ListAsync)
             .WithSummary("Payments, newest first: ?account=&limit=50&cursor=");
-        payments.MapPost("/reconcile", ReconcileAsync).RequireAuthorization(Policies.Admin).Produces<ReconcileReport>()
+        payments.MapPost("/reconcile", ReconcileAsync).RequireAuthorization(Policies.Admin)
             .WithSummary("Ask the provider now about pending payments and lapsed subscriptions and apply what a lost webhook would have");
-        payments.MapGet("/{id}", GetAsync).Produces<PaymentDto>().ProducesProblem(404)
+        payments.MapGet("/{id}", GetAsync)
             .WithSummary("One payment: status, credits, provider ids, refunded and clawed-back totals");
     }
 
-    private static async Task<BytesResult> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<Answer<PaymentListResponse>> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
     {
         var query = http.Request.Query;
         var limitText = query["limit"].ToString();
@@ -39,10 +40,11 @@ public static class PaymentEndpoints
         return BytesResult.Json(200, new PaymentListResponse(page, rows.Count > limit ? page[^1].Id : null));
     }
 
-    private static async Task<BytesResult> ReconcileAsync(Reconciler reconciler, CancellationToken ct) =>
+    private static async Task<Answer<ReconcileReport>> ReconcileAsync(Reconciler reconciler, CancellationToken ct) =>
         BytesResult.Json(200, await reconciler.RunAsync(ct));
 
-    private static async Task<BytesResult> GetAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
+    [Refusals(404)]
+    private static async Task<Answer<PaymentDto>> GetAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
         await store.FindPaymentAsync(id, ct) is { } payment
             ? BytesResult.Json(200, PaymentDto.From(payment))
             : Requests.NotFound(http, "payment", id);

@@ -25,11 +25,11 @@ public static class SubscriptionEndpoints
     public static void MapSubscriptions(this RouteGroupBuilder v1)
     {
         v1.MapGroup("/subscriptions").WithTags("Payments").RequireAuthorization(Policies.Read)
-            .MapGet("", ListAsync).Produces<SubscriptionListResponse>()
+            .MapGet("", ListAsync)
             .WithSummary("Subscriptions (?account=), with this period's credits and how many were used");
     }
 
-    private static async Task<BytesResult> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
+    private static async Task<Answer<SubscriptionListResponse>> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
     {
         var account = http.Request.Query["account"].ToString() is { Length: > 0 } a ? a : null;
         var result = new List<SubscriptionDto>();

@@ -24,22 +24,22 @@ public static class WebhookEndpoints
     public static void MapDodoWebhook(this IEndpointRouteBuilder app)
     {
         app.MapPost("/webhooks/dodo", ReceiveAsync).WithTags("Payments").AllowAnonymous()
-            .Produces<WebhookAck>().ProducesProblem(401).ProducesProblem(413).ProducesProblem(500)
             .WithSummary("DodoPayments webhooks (Standard Webhooks signature)");
     }
 
     public static void MapWebhookEvents(this RouteGroupBuilder v1)
     {
         var events = v1.MapGroup("/webhook-events").WithTags("Payments").RequireAuthorization(Policies.Admin);
-        events.MapGet("", ListAsync).Produces<WebhookEventListResponse>().ProducesProblem(400)
+        events.MapGet("", ListAsync)
             .WithSummary("Stored provider webhooks, newest first: ?limit=50&cursor=");
-        events.MapGet("/{provider}/{id}", GetAsync).Produces<WebhookEventDto>().ProducesProblem(404)
+        events.MapGet("/{provider}/{id}", GetAsync)
             .WithSummary("One stored webhook with its payload");
-        events.MapPost("/{provider}/{id}/reprocess", ReprocessAsync).Audited().Produces<WebhookAck>().ProducesProblem(404).ProducesProblem(500)
+        events.MapPost("/{provider}/{id}/reprocess", ReprocessAsync).Audited()
             .WithSummary("Apply a stored webhook again (its effects are keyed on business ids: nothing is applied twice)");
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpContext http, IWebhookReader reader, WebhookProcessor processor, IOptions<TallyOptions> options, CancellationToken ct)
+    [Refusals(401, 413, 500)]
+    private static async Task<Answer<WebhookAck>> ReceiveAsync(HttpContext http, IWebhookReader reader, WebhookProcessor processor, IOptions<TallyOptions> options, CancellationToken ct)
     {
         var limit = options.Value.MaxBatchBodyBytes;
         if (http.Request.ContentLength > limit)
@@ -65,7 +65,8 @@ public static class WebhookEndpoints
         return await ApplyAsync(http, () => processor.HandleAsync(Provider, read.Event, Encoding.UTF8.GetString(body), ct));
     }
 
-    private static async Task<BytesResult> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
+    [Refusals(400)]
+    private static async Task<Answer<WebhookEventListResponse>> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
     {
         var query = http.Request.Query;
         var limit = 50;
@@ -91,12 +92,14 @@ public static class WebhookEndpoints
         return BytesResult.Json(200, new WebhookEventListResponse(page.Select(w => WebhookEventDto.From(w, payload: false)).ToList(), next));
     }
 
-    private static async Task<BytesResult> GetAsync(string provider, string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
+    [Refusals(404)]
+    private static async Task<Answer<WebhookEventDto>> GetAsync(string provider, string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
         await store.FindWebhookEventAsync(provider, id, ct) is { } stored
             ? BytesResult.Json(200, WebhookEventDto.From(stored, payload: true))
             : Requests.NotFound(http, "webhook event", $"{provider}/{id}");
 
-    private static async Task<IResult> ReprocessAsync(string provider, string id, HttpContext http, IPaymentStore store, IWebhookReader reader, WebhookProcessor processor, CancellationToken ct)
+    [Refusals(404, 500)]
+    private static async Task<Answer<WebhookAck>> ReprocessAsync(string provider, string id, HttpContext http, IPaymentStore store, IWebhookReader reader, WebhookProcessor processor, CancellationToken ct)
     {
         if (await store.FindWebhookEventAsync(provider, id, ct) is not { } stored)
         {
@@ -109,7 +112,7 @@ public static class WebhookEndpoints
             : await ApplyAsync(http, () => processor.ApplyAsync(provider, read.Event, ct));
     }
 
-    private static async Task<IResult> ApplyAsync(HttpContext http, Func<Task<WebhookResult>> apply)
+    private static async Task<BytesResult> ApplyAsync(HttpContext http, Func<Task<WebhookResult>> apply)
     {
         try
         {

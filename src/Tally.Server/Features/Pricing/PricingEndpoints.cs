@@ -14,11 +14,11 @@ public static class PricingEndpoints
     {
         v1.MapGroup("/pricing").WithTags("Pricing").RequireAuthorization(Policies.Read)
             .MapGet("/quote", Quote)
-            .Produces<Quote>().ProducesProblem(400)
             .WithSummary("What N credits cost: base price, the bulk tier reached, savings and the price (integer minor units)");
     }
 
-    private static BytesResult Quote(HttpContext http, IOptions<TallyOptions> options)
+    [Refusals(400)]
+    private static Answer<Quote> Quote(HttpContext http, IOptions<TallyOptions> options)
     {
         var pricing = options.Value.Pricing;
         var text = http.Request.Query["credits"].ToString();

@@ -18,21 +18,22 @@ public static class PackageEndpoints
     {
         var packages = v1.MapGroup("/packages").WithTags("Selling");
         packages.MapGet("", ListAsync).RequireAuthorization(Policies.Read)
-            .Produces<ListResponse<PackageDto>>().WithSummary("Credit packages, in display order");
+            .WithSummary("Credit packages, in display order");
         var admin = packages.MapGroup("").RequireAuthorization(Policies.Admin);
         admin.MapPost("", CreateAsync).Audited()
-            .Accepts<PackageRequest>("application/json").Produces<PackageDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .Accepts<PackageRequest>("application/json")
             .WithSummary("Offer a credit package (price defaults to the quote for its credits)");
         admin.MapPatch("/{id}", PatchAsync).Audited()
-            .Accepts<PackagePatch>("application/json").Produces<PackageDto>().ProducesProblem(400).ProducesProblem(404)
+            .Accepts<PackagePatch>("application/json")
             .WithSummary("Change a package (deactivate rather than delete: payments refer to it)");
     }
 
-    private static async Task<BytesResult> ListAsync(IPaymentStore store, CancellationToken ct) =>
+    private static async Task<Answer<ListResponse<PackageDto>>> ListAsync(IPaymentStore store, CancellationToken ct) =>
         BytesResult.Json(200, new ListResponse<PackageDto>((await store.ReadPackagesAsync(ct)).Select(PackageDto.From).ToList()));
 
-    private static Task<IResult> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
-        idempotency.RunWithBodyAsync<PackageRequest>(http, async body =>
+    [Refusals(400, 409)]
+    private static async Task<CreatedAnswer<PackageDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+        await idempotency.RunWithBodyAsync<PackageRequest>(http, async body =>
         {
             var r = body.Value;
             var fields = new Fields(ledger);
@@ -52,8 +53,9 @@ public static class PackageEndpoints
                 : Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"package '{id}' exists already; PATCH it instead");
         });
 
-    private static Task<IResult> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
-        idempotency.RunWithBodyAsync<PackagePatch>(http, async body =>
+    [Refusals(400, 404)]
+    private static async Task<Answer<PackageDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+        await idempotency.RunWithBodyAsync<PackagePatch>(http, async body =>
         {
             var current = (await store.ReadPackagesAsync(ct)).FirstOrDefault(p => p.Id == id);
             if (current is null)

@@ -17,21 +17,22 @@ public static class PlanEndpoints
     {
         var plans = v1.MapGroup("/plans").WithTags("Selling");
         plans.MapGet("", ListAsync).RequireAuthorization(Policies.Read)
-            .Produces<ListResponse<PlanDto>>().WithSummary("Subscription plans, cheapest first");
+            .WithSummary("Subscription plans, cheapest first");
         var admin = plans.MapGroup("").RequireAuthorization(Policies.Admin);
         admin.MapPost("", CreateAsync).Audited()
-            .Accepts<PlanRequest>("application/json").Produces<PlanDto>(201).ProducesProblem(400).ProducesProblem(409)
+            .Accepts<PlanRequest>("application/json")
             .WithSummary("Offer a subscription plan: credits per period, rollover percentage and cap");
         admin.MapPatch("/{id}", PatchAsync).Audited()
-            .Accepts<PlanPatch>("application/json").Produces<PlanDto>().ProducesProblem(400).ProducesProblem(404)
+            .Accepts<PlanPatch>("application/json")
             .WithSummary("Change a plan (takes effect from each subscription's next period)");
     }
 
-    private static async Task<BytesResult> ListAsync(IPaymentStore store, CancellationToken ct) =>
+    private static async Task<Answer<ListResponse<PlanDto>>> ListAsync(IPaymentStore store, CancellationToken ct) =>
         BytesResult.Json(200, new ListResponse<PlanDto>((await store.ReadPlansAsync(ct)).Select(PlanDto.From).ToList()));
 
-    private static Task<IResult> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
-        idempotency.RunWithBodyAsync<PlanRequest>(http, async body =>
+    [Refusals(400, 409)]
+    private static async Task<CreatedAnswer<PlanDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+        await idempotency.RunWithBodyAsync<PlanRequest>(http, async body =>
         {
             var r = body.Value;
             var fields = new Fields(ledger);
@@ -51,8 +52,9 @@ public static class PlanEndpoints
                 : Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"plan '{id}' exists already; PATCH it instead");
         });
 
-    private static Task<IResult> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
-        idempotency.RunWithBodyAsync<PlanPatch>(http, async body =>
+    [Refusals(400, 404)]
+    private static async Task<Answer<PlanDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+        await idempotency.RunWithBodyAsync<PlanPatch>(http, async body =>
         {
             var current = (await store.ReadPlansAsync(ct)).FirstOrDefault(p => p.Id == id);
             if (current is null)

@@ -13,12 +13,12 @@ public static class TransferEndpoints
     public static void MapTransfers(this RouteGroupBuilder v1)
     {
         v1.MapPost("/transfers", TransferAsync).WithTags("Transfers").RequireAuthorization(Policies.Grant)
-            .Accepts<TransferRequest>("application/json").Produces<TransferResponse>(201)
-            .ProducesProblem(400).ProducesProblem(402).ProducesProblem(423)
+            .Accepts<TransferRequest>("application/json")
             .WithSummary("Move credits between two accounts: both entries or neither");
     }
 
-    private static async Task<IResult> TransferAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
+    [Refusals(400, 402, 423)]
+    private static async Task<CreatedAnswer<TransferResponse>> TransferAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
         var (body, problem) = await Requests.BodyAsync<TransferRequest>(http);
         if (problem is not null)

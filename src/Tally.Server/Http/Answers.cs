@@ -1,0 +1,138 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Tally.Server.Http;
+
+/// <summary>
+/// The problem answers a handler may give besides its success, for the OpenAPI document: put it on
+/// the handler method; its <see cref="Answer{T}"/> or <see cref="CreatedAnswer{T}"/> return type
+/// reads it (401, 403, 429 and 503 are added for every operation by the document transformer).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RefusalsAttribute(params int[] statuses) : Attribute
+{
+    public IReadOnlyList<int> Statuses { get; } = statuses;
+}
+
+/// <summary>An answer that carries the bytes it sends (what the audit log records).</summary>
+public interface IBytesAnswer
+{
+    /// <summary>The bytes, or null for an answer written some other way.</summary>
+    BytesResult? Bytes { get; }
+}
+
+/// <summary>Another answer an operation gives beside its success and problems (304 Not Modified, a CSV rendering).</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class AlsoAttribute(int status, string? contentType = null) : Attribute
+{
+    public int Status { get; } = status;
+
+    public string? ContentType { get; } = contentType;
+}
+
+/// <summary>
+/// A handler's answer whose success is 200 with a <typeparamref name="T"/> body. It carries the
+/// exact bytes to send — a fresh answer, a stored replay, or a problem document — and its type
+/// tells the OpenAPI document what the operation produces, so no endpoint hand-writes
+/// <c>.Produces</c>.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
+public sealed class Answer<T> : IResult, IEndpointMetadataProvider, IBytesAnswer
+{
+    private readonly IResult _inner;
+
+    private Answer(IResult inner) => _inner = inner;
+
+    public BytesResult? Bytes => _inner as BytesResult;
+
+    public static implicit operator Answer<T>(BytesResult bytes) => new(bytes);
+
+    /// <summary>An answer written some other way (a streamed CSV).</summary>
+    public static Answer<T> Of(IResult result) => new(result);
+
+    public Task ExecuteAsync(HttpContext httpContext) => _inner.ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status200OK, typeof(T));
+}
+
+/// <summary><see cref="Answer{T}"/> whose success is 201 Created.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
+public sealed class CreatedAnswer<T> : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+{
+    private readonly BytesResult _bytes;
+
+    public BytesResult? Bytes => _bytes;
+
+    private CreatedAnswer(BytesResult bytes) => _bytes = bytes;
+
+    public int? StatusCode => _bytes.Status;
+
+    public static implicit operator CreatedAnswer<T>(BytesResult bytes) => new(bytes);
+
+    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status201Created, typeof(T));
+}
+
+/// <summary><see cref="Answer{T}"/> of an upsert: 201 when it created, 200 when it changed.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
+public sealed class UpsertAnswer<T> : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+{
+    private readonly BytesResult _bytes;
+
+    public BytesResult? Bytes => _bytes;
+
+    private UpsertAnswer(BytesResult bytes) => _bytes = bytes;
+
+    public int? StatusCode => _bytes.Status;
+
+    public static implicit operator UpsertAnswer<T>(BytesResult bytes) => new(bytes);
+
+    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
+        AnswerMetadata.Describe(method, builder, StatusCodes.Status201Created, typeof(T));
+    }
+}
+
+/// <summary>An answer whose success is 204 No Content.</summary>
+public sealed class EmptyAnswer : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+{
+    private readonly BytesResult _bytes;
+
+    public BytesResult? Bytes => _bytes;
+
+    private EmptyAnswer(BytesResult bytes) => _bytes = bytes;
+
+    public int? StatusCode => _bytes.Status;
+
+    public static implicit operator EmptyAnswer(BytesResult bytes) => new(bytes);
+
+    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status204NoContent, null);
+}
+
+internal static class AnswerMetadata
+{
+    public static void Describe(MethodInfo method, EndpointBuilder builder, int status, Type? body)
+    {
+        // Another rendering of the success itself (CSV) joins its content types; the document
+        // keeps one response per status.
+        var alternatives = method.GetCustomAttributes<AlsoAttribute>().Where(a => a.Status == status && a.ContentType is not null).Select(a => a.ContentType!);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(status, body ?? typeof(void), body is null ? [] : ["application/json", .. alternatives]));
+        foreach (var also in method.GetCustomAttributes<AlsoAttribute>().Where(a => a.Status != status))
+        {
+            builder.Metadata.Add(also.ContentType is { } type ? new ProducesResponseTypeMetadata(also.Status, typeof(string), [type]) : new ProducesResponseTypeMetadata(also.Status, typeof(void)));
+        }
+
+        foreach (var refusal in method.GetCustomAttribute<RefusalsAttribute>()?.Statuses ?? [])
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(refusal, typeof(ProblemDetails), [Problems.ContentType]));
+        }
+    }
+}
