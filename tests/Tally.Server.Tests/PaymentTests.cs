@@ -133,6 +133,26 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task Partial_refunds_claw_back_the_delta_of_the_cumulative_refunded_amount()
+    {
+        var account = await Admin.FundedAsync(0);
+        var package = await PackageAsync(100, 300);
+        var (payment, dodoPayment) = await BuyAsync(account, package);
+
+        // Three refunds of a third each: 33 + 34 + 33 credits, 100 in all (not 3 × 33).
+        for (var i = 0; i < 3; i++)
+        {
+            (await Admin.PostAsync($"{Sandbox}/sandbox/payments/{dodoPayment}/refund", new { amount = 100 })).Is(200);
+        }
+
+        (await BalanceAsync(account)).ShouldBe(0);
+        var read = (await Admin.FetchAsync($"/v1/payments/{payment}")).Is(200);
+        read.Node("status").GetValue<string>().ShouldBe("refunded");
+        read.Node("creditsClawedBack").GetValue<long>().ShouldBe(100);
+        await ShouldHoldInvariantsAsync();
+    }
+
+    [Fact]
     public async Task A_refund_after_the_credits_were_spent_takes_what_is_left_and_records_the_rest()
     {
         var account = await Admin.FundedAsync(0);

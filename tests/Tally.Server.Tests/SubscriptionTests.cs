@@ -113,6 +113,22 @@ public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixtu
         (await Admin.PostAsync($"{Sandbox}/subscriptions/{subscription}/change-plan", new { product_id = basicProduct, quantity = 1, proration_billing_mode = "do_not_bill", effective_at = "immediately" })).Code.ShouldBeLessThan(300);
         (await BalanceAsync(account)).ShouldBe(1000 + difference, "fewer credits take effect at the renewal");
     }
+
+    [Fact]
+    public async Task A_delayed_webhook_grants_when_it_arrives_on_the_sandbox_clock()
+    {
+        var account = await Admin.FundedAsync(0);
+        var pack = $"pk-{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/packages", new { id = pack, name = "pack", credits = 50, price = new { amount = 50 }, dodoProductId = $"prod_{pack}" })).Is(201);
+        var session = (await Admin.PostAsync("/v1/checkout", new { account, packageId = pack })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+
+        (await Admin.PostAsync($"{Sandbox}/sandbox/checkouts/{session}/pay", new { delay_ms = 60_000, wait = false })).Is(200);
+        (await BalanceAsync(account)).ShouldBe(0);
+
+        server.Clock.Advance(TimeSpan.FromMinutes(1));
+        await ((Tally.Payments.Dodo.Sandbox.DodoSandbox)server.Services.GetService(typeof(Tally.Payments.Dodo.Sandbox.DodoSandbox))!).DrainAsync();
+        (await BalanceAsync(account)).ShouldBe(50);
+    }
 }
 
 public sealed class SqliteSubscriptionTests(FakeClockServerFixture server) : SubscriptionTests<FakeClockServerFixture>(server);

@@ -273,6 +273,8 @@ public sealed partial class DodoSandbox : IAsyncDisposable
     private SandboxResult<SandboxControlResponse>? DeliveryProblem(SandboxControlRequest delivery) =>
         delivery.Duplicates is { } n && (n < 1 || n > _options.MaxDuplicates)
             ? SandboxResult<SandboxControlResponse>.Invalid($"duplicates must be between 1 and {_options.MaxDuplicates}")
+            : delivery.DelayMs is < 0 or > 86_400_000
+            ? SandboxResult<SandboxControlResponse>.Invalid("delay_ms must be between 0 and 86400000")
             : null;
 
     private async Task DeliverAsync(List<SandboxEvent> events, SandboxControlRequest delivery, CancellationToken ct)
@@ -281,12 +283,15 @@ public sealed partial class DodoSandbox : IAsyncDisposable
             return;
         IReadOnlyList<SandboxEvent> ordered = delivery.Reverse == true ? [.. Enumerable.Reverse(events)] : events;
         var copies = delivery.Duplicates ?? 1;
-        await WaitOrTrackAsync(SendInOrderAsync(ordered, copies), delivery, ct);
+        await WaitOrTrackAsync(SendInOrderAsync(ordered, copies, TimeSpan.FromMilliseconds(delivery.DelayMs ?? 0)), delivery, ct);
     }
 
-    // Events go one after another, in the order asked; the copies of one event go at once.
-    private async Task SendInOrderAsync(IReadOnlyList<SandboxEvent> events, int copies)
+    // Events go one after another, in the order asked, after the delay asked (on the sandbox's
+    // clock); the copies of one event go at once.
+    private async Task SendInOrderAsync(IReadOnlyList<SandboxEvent> events, int copies, TimeSpan delay)
     {
+        if (delay > TimeSpan.Zero)
+            await Task.Delay(delay, _options.TimeProvider, _stopping.Token);
         foreach (var e in events)
             await Task.WhenAll(Enumerable.Range(0, copies).Select(c => _sender.SendAsync(e, c, redelivery: false, () => LatestBody(e), _stopping.Token)));
     }

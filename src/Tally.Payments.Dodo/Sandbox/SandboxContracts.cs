@@ -9,8 +9,8 @@ namespace Tally.Payments.Dodo.Sandbox;
 /// How a control call delivers the webhooks it emits. <see cref="Duplicates"/>: send each event
 /// this many times at once, under one webhook-id (default 1). <see cref="Reverse"/>: send this
 /// call's events last-first. <see cref="Deliver"/> false: record the events but send nothing (a lost
-/// webhook). <see cref="Wait"/> false: answer before the deliveries end (default: wait for them,
-/// retries included).
+/// webhook). <see cref="DelayMs"/>: send them that much later. <see cref="Wait"/> false: answer
+/// before the deliveries end (default: wait for them, retries included).
 /// </summary>
 public class SandboxControlRequest
 {
@@ -21,6 +21,9 @@ public class SandboxControlRequest
     public bool? Deliver { get; init; }
 
     public bool? Wait { get; init; }
+
+    /// <summary>Milliseconds (on the sandbox's clock) before this call's webhooks go out; with <see cref="Wait"/> false the call answers at once and they arrive later.</summary>
+    public long? DelayMs { get; init; }
 }
 
 /// <summary><c>POST /sandbox/payments/{id}/refund</c>: <see cref="Amount"/> in minor units, or null for the rest of the payment.</summary>

@@ -168,7 +168,17 @@ public sealed partial class WebhookProcessor(
         }
 
         var key = PaymentEffects.Key(provider, refund.RefundId, "refund");
-        var credits = payment.Kind == PaymentKind.Plan ? 0 : PaymentEffects.Proportion(payment, refund.AmountMinor);
+        if (await store.HasEffectAsync(key, ct))
+        {
+            return (WebhookEventStatus.Applied, $"refund {refund.RefundId} was applied before");
+        }
+
+        // Partial refunds claw back the delta of the cumulative refunded amount, so their credits
+        // add up to credits × total refunded ÷ paid, rounded down once, not once per refund.
+        var before = (await store.FindPaymentAsync(payment.Id, ct) ?? payment).RefundedAmount;
+        var credits = payment.Kind == PaymentKind.Plan
+            ? 0
+            : PaymentEffects.Proportion(payment, before + refund.AmountMinor) - PaymentEffects.Proportion(payment, before);
         var (recovered, unrecovered) = await effects.ClawBackAsync(payment, key, credits, $"refund {refund.RefundId}", refund.RefundId, unfreezeFirst: false, ct);
         await store.RecordEffectAsync(new PaymentEffect(key, payment.Id, PaymentEffectKind.Refund, refund.AmountMinor, recovered, unrecovered, time.GetUtcNow()), ct);
         var totals = await store.FindPaymentAsync(payment.Id, ct) ?? payment;
