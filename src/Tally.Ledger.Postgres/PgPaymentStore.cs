@@ -79,6 +79,9 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
     public async Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(PaymentRecordSql.LapsedSubscriptions, Subscription, cancellationToken, PgTime.ToDb(before), limit);
 
+    public async Task<IReadOnlyList<string>> ListUnknownSubscriptionsAsync(string provider, DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(PaymentRecordSql.UnknownSubscriptions, r => r.GetString(0), cancellationToken, provider, PgTime.ToDb(before), limit);
+
     public async Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(PaymentRecordSql.PendingPayments, Payment, cancellationToken, PgTime.ToDb(before), limit);
 

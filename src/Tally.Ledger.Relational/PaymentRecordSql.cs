@@ -64,8 +64,16 @@ public static class PaymentRecordSql
     /// <summary>$1 before, $2 limit.</summary>
     public const string LapsedSubscriptions = $"SELECT {SubscriptionColumns} FROM subscriptions WHERE status IN ('active', 'on_hold', 'past_due') AND period_end < $1 ORDER BY period_end LIMIT $2";
 
+    /// <summary>$1 provider, $2 before, $3 limit.</summary>
+    public const string UnknownSubscriptions = """
+        SELECT DISTINCT p.provider_subscription_id FROM payments p
+        WHERE p.provider = $1 AND p.provider_subscription_id IS NOT NULL AND p.status <> 'pending' AND p.created_at <= $2
+          AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.provider = p.provider AND s.provider_subscription_id = p.provider_subscription_id)
+        LIMIT $3
+        """;
+
     /// <summary>$1 before, $2 limit.</summary>
-    public const string PendingPayments = $"SELECT {PaymentColumns} FROM payments WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT $2";
+    public const string PendingPayments = $"SELECT {PaymentColumns} FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY created_at LIMIT $2";
 
     /// <summary>
     /// $1 account's external id, $2 a LIKE pattern of lot references (<see cref="ReferencePrefix"/>):

@@ -79,6 +79,9 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
     public Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<SubscriptionRecord>>(session => ReadAll(session[PaymentRecordSql.LapsedSubscriptions].Query(SqliteTime.ToMicros(before), limit), Subscription), cancellationToken);
 
+    public Task<IReadOnlyList<string>> ListUnknownSubscriptionsAsync(string provider, DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<string>>(session => ReadAll(session[PaymentRecordSql.UnknownSubscriptions].Query(provider, SqliteTime.ToMicros(before), limit), r => r.GetString(0)), cancellationToken);
+
     public Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<PaymentRecord>>(session => ReadAll(session[PaymentRecordSql.PendingPayments].Query(SqliteTime.ToMicros(before), limit), Payment), cancellationToken);
 

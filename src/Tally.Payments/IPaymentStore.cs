@@ -49,7 +49,13 @@ public interface IPaymentStore
     /// <summary>Active (or on hold, past due) subscriptions whose period ended before <paramref name="before"/>: the reconciler asks the provider about them.</summary>
     Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Payments still pending that were created before <paramref name="before"/>.</summary>
+    /// <summary>
+    /// Subscription ids that succeeded payments (created before <paramref name="before"/>) name but
+    /// (created at or before <paramref name="before"/>) name but no subscription state was ever stored for: the activation webhook was lost.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListUnknownSubscriptionsAsync(string provider, DateTimeOffset before, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Payments still pending that were created at or before <paramref name="before"/>.</summary>
     Task<IReadOnlyList<PaymentRecord>> ListPendingPaymentsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
 
     /// <summary>

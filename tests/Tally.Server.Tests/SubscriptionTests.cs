@@ -129,6 +129,23 @@ public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixtu
         await ((Tally.Payments.Dodo.Sandbox.DodoSandbox)server.Services.GetService(typeof(Tally.Payments.Dodo.Sandbox.DodoSandbox))!).DrainAsync();
         (await BalanceAsync(account)).ShouldBe(50);
     }
+
+    [Fact]
+    public async Task The_reconciler_activates_a_subscription_whose_activation_webhook_was_lost()
+    {
+        var account = await Admin.FundedAsync(0);
+        var (plan, _) = await PlanAsync(800, rolloverPercent: 0, rolloverCap: null);
+        var session = (await Admin.PostAsync("/v1/checkout", new { account, planId = plan })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+        var paid = (await Admin.PostAsync($"{Sandbox}/sandbox/checkouts/{session}/pay", new { deliver = false })).Is(200);
+        var payment = paid.Node("events").AsArray().Single(e => e!["type"]!.GetValue<string>() == "payment.succeeded")!["webhook_id"]!.GetValue<string>();
+        (await Admin.PostAsync($"{Sandbox}/sandbox/events/{payment}/redeliver", new { })).Is(200);
+        (await BalanceAsync(account)).ShouldBe(0, "a subscription's payment grants nothing by itself");
+
+        (await Admin.PostAsync("/v1/payments/reconcile")).Is(200).Node("subscriptionsApplied").GetValue<int>().ShouldBeGreaterThanOrEqualTo(1);
+
+        (await BalanceAsync(account)).ShouldBe(800);
+        (await SubscriptionAsync(account)).Node("data.0.status").GetValue<string>().ShouldBe("active");
+    }
 }
 
 public sealed class SqliteSubscriptionTests(FakeClockServerFixture server) : SubscriptionTests<FakeClockServerFixture>(server);

@@ -9,8 +9,8 @@ public sealed record ReconcileReport(int PaymentsChecked, int PaymentsApplied, i
 
 /// <summary>
 /// Closes the gap a lost webhook leaves (DodoPayments gives up after about 27 hours of retries):
-/// asks the provider about payments still pending after <see cref="PendingAge"/> and about
-/// subscriptions past their period's end, and applies what it says through the same idempotent
+/// asks the provider about payments still pending after <see cref="PendingAge"/>, about
+/// subscriptions paid for but never activated here, and about subscriptions past their period's end, and applies what it says through the same idempotent
 /// path as a webhook — a webhook arriving afterwards finds every effect's key taken.
 /// </summary>
 public sealed partial class Reconciler(IPaymentStore store, IPaymentProvider provider, WebhookProcessor processor, TimeProvider time, ILogger<Reconciler> logger)
@@ -44,6 +44,24 @@ public sealed partial class Reconciler(IPaymentStore store, IPaymentProvider pro
             }
         }
 
+        var unknown = await store.ListUnknownSubscriptionsAsync(provider.Name, now - PendingAge, BatchSize, ct);
+        foreach (var id in unknown)
+        {
+            try
+            {
+                if (await provider.GetSubscriptionAsync(id, ct) is { } current)
+                {
+                    await processor.ApplyAsync(provider.Name, new SubscriptionEvent($"reconcile:{id}:{current.PeriodStart.UtcTicks}", "subscription.updated", now, current), ct);
+                    subscriptionsApplied++;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures++;
+                Failed(logger, e, "subscription", id);
+            }
+        }
+
         var lapsed = await store.ListLapsedSubscriptionsAsync(now, BatchSize, ct);
         foreach (var subscription in lapsed.Where(s => s.Provider == provider.Name))
         {
@@ -63,7 +81,7 @@ public sealed partial class Reconciler(IPaymentStore store, IPaymentProvider pro
             }
         }
 
-        var report = new ReconcileReport(pending.Count, paymentsApplied, lapsed.Count, subscriptionsApplied, failures);
+        var report = new ReconcileReport(pending.Count, paymentsApplied, unknown.Count + lapsed.Count, subscriptionsApplied, failures);
         Reconciled(logger, report.PaymentsChecked, report.PaymentsApplied, report.SubscriptionsChecked, report.SubscriptionsApplied, report.Failures);
         return report;
     }
