@@ -50,8 +50,8 @@ public interface IPaymentStore
     Task<IReadOnlyList<SubscriptionRecord>> ListLapsedSubscriptionsAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Subscription ids that succeeded payments (created before <paramref name="before"/>) name but
-    /// (created at or before <paramref name="before"/>) name but no subscription state was ever stored for: the activation webhook was lost.
+    /// Subscription ids that settled payments (created at or before <paramref name="before"/>) name
+    /// but no subscription state was ever stored for: the activation webhook was lost.
     /// </summary>
     Task<IReadOnlyList<string>> ListUnknownSubscriptionsAsync(string provider, DateTimeOffset before, int limit, CancellationToken cancellationToken);
 
