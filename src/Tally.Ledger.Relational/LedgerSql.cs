@@ -21,7 +21,8 @@ public static class LedgerSql
         ORDER BY created_at DESC LIMIT 1000
         """;
 
-    public const string PurgeIdempotency = "DELETE FROM idempotency WHERE created_at < $1";
+    /// <summary>Forgets keys older than $1, except durable ones (<see cref="RequestIdempotency.DurablePrefix"/>).</summary>
+    public const string PurgeIdempotency = $"DELETE FROM idempotency WHERE created_at < $1 AND idempotency_key NOT LIKE '{RequestIdempotency.DurablePrefix}%'";
 
     public const string Units = "SELECT unit_key, precision FROM units ORDER BY unit_key";
 

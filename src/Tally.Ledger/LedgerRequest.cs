@@ -55,6 +55,13 @@ public sealed record RequestIdempotency(string Key, byte[] Fingerprint)
 {
     public const int MaxKeyLength = 255;
 
+    /// <summary>
+    /// Keys that start with this are never forgotten (TALLY_IDEMPOTENCY_RETENTION_HOURS does not
+    /// apply): effects keyed on a business id — a payment's grant, a refund's clawback — must stay
+    /// applied once however late their provider retries, redelivers or reconciles.
+    /// </summary>
+    public const string DurablePrefix = "durable:";
+
     /// <summary>The key as the client sent it, recorded on the entries it made (defaults to <c>Key</c>).</summary>
     public string? ClientKey { get; init; }
 

@@ -146,6 +146,25 @@ public abstract class SubscriptionTests<TFixture>(TFixture server) : IClassFixtu
         (await BalanceAsync(account)).ShouldBe(800);
         (await SubscriptionAsync(account)).Node("data.0.status").GetValue<string>().ShouldBe("active");
     }
+
+    [Fact]
+    public async Task A_webhook_redelivered_days_later_after_idempotency_keys_were_forgotten_still_grants_once()
+    {
+        var account = await Admin.FundedAsync(0);
+        var pack = $"pk-{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/packages", new { id = pack, name = "pack", credits = 70, price = new { amount = 70 }, dodoProductId = $"prod_{pack}" })).Is(201);
+        var session = (await Admin.PostAsync("/v1/checkout", new { account, packageId = pack })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+        var paid = (await Admin.PostAsync($"{Sandbox}/sandbox/checkouts/{session}/pay", new { })).Is(200);
+        var webhook = paid.Node("events").AsArray().Single(e => e!["type"]!.GetValue<string>() == "payment.succeeded")!["webhook_id"]!.GetValue<string>();
+
+        // Dodo retries for about 27 hours; keys of ordinary requests are forgotten after 24.
+        server.Clock.Advance(TimeSpan.FromDays(3));
+        await server.Ledger.ExpireAsync();
+        (await Admin.PostAsync($"/v1/webhook-events/dodo/{webhook}/reprocess")).Is(200);
+        (await Admin.PostAsync($"{Sandbox}/sandbox/events/{webhook}/redeliver", new { })).Is(200);
+
+        (await BalanceAsync(account)).ShouldBe(70);
+    }
 }
 
 public sealed class SqliteSubscriptionTests(FakeClockServerFixture server) : SubscriptionTests<FakeClockServerFixture>(server);

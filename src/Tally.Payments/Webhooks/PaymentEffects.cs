@@ -17,7 +17,8 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
     /// <summary>The reference a purchase's lot carries: its clawbacks take from it first.</summary>
     public static string LotReference(string provider, string providerPaymentId) => $"{provider}:{providerPaymentId}";
 
-    public static string Key(string provider, string businessId, string effect) => $"payment:{provider}:{businessId}:{effect}";
+    /// <summary>The ledger idempotency key of an effect: durable, so it is never forgotten, however late the provider retries.</summary>
+    public static string Key(string provider, string businessId, string effect) => $"{RequestIdempotency.DurablePrefix}payment:{provider}:{businessId}:{effect}";
 
     /// <summary>Credits a refunded or disputed <paramref name="amount"/> of <paramref name="payment"/> claws back: credits × amount ÷ paid, rounded down.</summary>
     public static long Proportion(PaymentRecord payment, long amount)

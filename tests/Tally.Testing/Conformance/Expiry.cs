@@ -90,4 +90,21 @@ public abstract partial class LedgerStoreConformance<TFixture>
         t.Clock.Advance(TimeSpan.FromHours(2));
         (await t.Ledger.ExpireAsync()).IdempotencyKeysPurged.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task Durable_idempotency_keys_are_never_forgotten()
+    {
+        await using var store = await Fixture.CreateIsolatedStoreAsync();
+        await store.MigrateAsync(CancellationToken.None);
+        var t = new TestLedger(store);
+        var id = await t.NewAccountAsync(0);
+        var grant = new Grant(id, new Credits(5));
+        var request = LedgerRequest.Of(grant, RequestIdempotency.For(RequestIdempotency.DurablePrefix + "payment:test:pay_1:grant", [grant]));
+        await t.Ledger.ExecuteAsync(request);
+
+        t.Clock.Advance(TimeSpan.FromDays(400));
+        (await t.Ledger.ExpireAsync()).IdempotencyKeysPurged.ShouldBe(0);
+        (await t.Ledger.ExecuteAsync(request)).Replayed.ShouldBeTrue();
+        (await t.TotalAsync(id)).ShouldBe(5);
+    }
 }
