@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Tally.Payments.Dodo.Webhooks;
 using Tally.Server.Hosting;
+using Tally.Testing.Payments;
 
 namespace Tally.Bench;
 
@@ -43,7 +44,7 @@ public static class WebhookStorm
                 var account = $"storm-{Guid.NewGuid():N}";
                 accounts.Add(account);
                 var opened = await (await client.PostAsJsonAsync("/v1/checkout", new { account, packageId = package })).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
-                var body = Encoding.UTF8.GetBytes(Body($"pay_storm_{Guid.NewGuid():N}", account, opened.GetProperty("paymentId").GetString()!, $"prod_{package}"));
+                var body = Encoding.UTF8.GetBytes(DodoPayloads.PaymentSucceeded($"pay_storm_{Guid.NewGuid():N}", account, opened.GetProperty("paymentId").GetString()!, $"prod_{package}", 100));
                 var id = $"msg_{Guid.NewGuid():N}";
                 deliveries.AddRange(Enumerable.Repeat((id, body), duplicates));
             }
@@ -99,27 +100,4 @@ public static class WebhookStorm
 
         return total;
     }
-
-    private static string Body(string dodoPayment, string account, string tallyPayment, string product) => JsonSerializer.Serialize(new
-    {
-        business_id = "bus_bench",
-        type = "payment.succeeded",
-        timestamp = DateTimeOffset.UtcNow,
-        data = new
-        {
-            payload_type = "Payment",
-            payment_id = dodoPayment,
-            business_id = "bus_bench",
-            total_amount = 100,
-            settlement_amount = 100,
-            currency = "USD",
-            status = "succeeded",
-            created_at = DateTimeOffset.UtcNow,
-            customer = new { customer_id = "cus_bench", email = "bench@example.com", name = "Bench" },
-            metadata = new Dictionary<string, string> { ["tally_account"] = account, ["tally_payment"] = tallyPayment },
-            product_cart = new[] { new { product_id = product, quantity = 1 } },
-            refunds = Array.Empty<object>(),
-            disputes = Array.Empty<object>(),
-        },
-    });
 }

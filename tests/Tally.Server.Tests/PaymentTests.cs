@@ -1,8 +1,8 @@
 using System.Text;
-using System.Text.Json;
 using Shouldly;
 using Tally.Payments.Dodo.Sandbox;
 using Tally.Payments.Dodo.Webhooks;
+using Tally.Testing.Payments;
 using Tally.Testing.Server;
 using Xunit;
 
@@ -49,29 +49,6 @@ public abstract partial class ApiTests<TFixture>
         return new Answer(response.StatusCode, response, await response.Content.ReadAsStringAsync());
     }
 
-    private static string PaymentSucceeded(string dodoPayment, string account, string tallyPayment, string product, long amount) => JsonSerializer.Serialize(new
-    {
-        business_id = "bus_test",
-        type = "payment.succeeded",
-        timestamp = DateTimeOffset.UtcNow,
-        data = new
-        {
-            payload_type = "Payment",
-            payment_id = dodoPayment,
-            business_id = "bus_test",
-            total_amount = amount,
-            settlement_amount = amount,
-            currency = "USD",
-            status = "succeeded",
-            created_at = DateTimeOffset.UtcNow,
-            customer = new { customer_id = "cus_1", email = "a@example.com", name = "A" },
-            metadata = new Dictionary<string, string> { ["tally_account"] = account, ["tally_payment"] = tallyPayment },
-            product_cart = new[] { new { product_id = product, quantity = 1 } },
-            refunds = Array.Empty<object>(),
-            disputes = Array.Empty<object>(),
-        },
-    });
-
     [Fact]
     public async Task A_purchase_grants_its_credits_once_however_often_and_in_whatever_order_the_webhooks_come()
     {
@@ -100,7 +77,7 @@ public abstract partial class ApiTests<TFixture>
         var opened = (await Admin.PostAsync("/v1/checkout", new { account, packageId = package })).Is(201);
         var payment = opened.Node("paymentId").GetValue<string>();
         var dodoPayment = $"pay_{Guid.NewGuid():N}";
-        var body = PaymentSucceeded(dodoPayment, account, payment, $"prod_{package}", 299);
+        var body = DodoPayloads.PaymentSucceeded(dodoPayment, account, payment, $"prod_{package}", 299);
 
         var sameId = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => DeliverAsync("msg_same", body)));
         var distinctIds = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => DeliverAsync($"msg_{i}_{Guid.NewGuid():N}", body)));
@@ -198,7 +175,7 @@ public abstract partial class ApiTests<TFixture>
     public async Task Forged_stale_wrongly_signed_and_truncated_webhooks_are_401_and_nothing_is_stored()
     {
         var account = await Admin.FundedAsync(0);
-        var body = PaymentSucceeded($"pay_{Guid.NewGuid():N}", account, "pay_none", "prod_none", 100);
+        var body = DodoPayloads.PaymentSucceeded($"pay_{Guid.NewGuid():N}", account, "pay_none", "prod_none", 100);
         var id = $"msg_{Guid.NewGuid():N}";
 
         (await DeliverAsync(id, body, secret: StandardWebhooks.NewSecret())).IsProblem(401, "unauthorized");
@@ -226,7 +203,7 @@ public abstract partial class ApiTests<TFixture>
         var account = await Admin.FundedAsync(999_000);
         var package = await PackageAsync(2000, 1999);
         var opened = (await Admin.PostAsync("/v1/checkout", new { account, packageId = package })).Is(201);
-        var body = PaymentSucceeded($"pay_{Guid.NewGuid():N}", account, opened.Node("paymentId").GetValue<string>(), $"prod_{package}", 1999);
+        var body = DodoPayloads.PaymentSucceeded($"pay_{Guid.NewGuid():N}", account, opened.Node("paymentId").GetValue<string>(), $"prod_{package}", 1999);
         var id = $"msg_{Guid.NewGuid():N}";
 
         (await DeliverAsync(id, body)).IsProblem(500, "effect_failed");

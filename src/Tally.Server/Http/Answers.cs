@@ -22,6 +22,14 @@ public interface IBytesAnswer
     BytesResult? Bytes { get; }
 }
 
+/// <summary>What every answer type shares: the result it sends, and its bytes for the audit log.</summary>
+public abstract class BytesAnswer(IResult inner) : IResult, IBytesAnswer
+{
+    public BytesResult? Bytes => inner as BytesResult;
+
+    public Task ExecuteAsync(HttpContext httpContext) => inner.ExecuteAsync(httpContext);
+}
+
 /// <summary>Another answer an operation gives beside its success and problems (304 Not Modified, a CSV rendering).</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class AlsoAttribute(int status, string? contentType = null) : Attribute
@@ -38,58 +46,45 @@ public sealed class AlsoAttribute(int status, string? contentType = null) : Attr
 /// <c>.Produces</c>.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
-public sealed class Answer<T> : IResult, IEndpointMetadataProvider, IBytesAnswer
+public sealed class Answer<T> : BytesAnswer, IEndpointMetadataProvider
 {
-    private readonly IResult _inner;
-
-    private Answer(IResult inner) => _inner = inner;
-
-    public BytesResult? Bytes => _inner as BytesResult;
+    private Answer(IResult inner)
+        : base(inner)
+    {
+    }
 
     public static implicit operator Answer<T>(BytesResult bytes) => new(bytes);
 
     /// <summary>An answer written some other way (a streamed CSV).</summary>
     public static Answer<T> Of(IResult result) => new(result);
 
-    public Task ExecuteAsync(HttpContext httpContext) => _inner.ExecuteAsync(httpContext);
-
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status200OK, typeof(T));
 }
 
 /// <summary><see cref="Answer{T}"/> whose success is 201 Created.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
-public sealed class CreatedAnswer<T> : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+public sealed class CreatedAnswer<T> : BytesAnswer, IEndpointMetadataProvider
 {
-    private readonly BytesResult _bytes;
-
-    public BytesResult? Bytes => _bytes;
-
-    private CreatedAnswer(BytesResult bytes) => _bytes = bytes;
-
-    public int? StatusCode => _bytes.Status;
+    private CreatedAnswer(BytesResult bytes)
+        : base(bytes)
+    {
+    }
 
     public static implicit operator CreatedAnswer<T>(BytesResult bytes) => new(bytes);
-
-    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status201Created, typeof(T));
 }
 
 /// <summary><see cref="Answer{T}"/> of an upsert: 201 when it created, 200 when it changed.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
-public sealed class UpsertAnswer<T> : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+public sealed class UpsertAnswer<T> : BytesAnswer, IEndpointMetadataProvider
 {
-    private readonly BytesResult _bytes;
-
-    public BytesResult? Bytes => _bytes;
-
-    private UpsertAnswer(BytesResult bytes) => _bytes = bytes;
-
-    public int? StatusCode => _bytes.Status;
+    private UpsertAnswer(BytesResult bytes)
+        : base(bytes)
+    {
+    }
 
     public static implicit operator UpsertAnswer<T>(BytesResult bytes) => new(bytes);
-
-    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
@@ -100,19 +95,14 @@ public sealed class UpsertAnswer<T> : IResult, IStatusCodeHttpResult, IEndpointM
 }
 
 /// <summary>An answer whose success is 204 No Content.</summary>
-public sealed class EmptyAnswer : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider, IBytesAnswer
+public sealed class EmptyAnswer : BytesAnswer, IEndpointMetadataProvider
 {
-    private readonly BytesResult _bytes;
-
-    public BytesResult? Bytes => _bytes;
-
-    private EmptyAnswer(BytesResult bytes) => _bytes = bytes;
-
-    public int? StatusCode => _bytes.Status;
+    private EmptyAnswer(BytesResult bytes)
+        : base(bytes)
+    {
+    }
 
     public static implicit operator EmptyAnswer(BytesResult bytes) => new(bytes);
-
-    public Task ExecuteAsync(HttpContext httpContext) => _bytes.ExecuteAsync(httpContext);
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status204NoContent, null);
 }
