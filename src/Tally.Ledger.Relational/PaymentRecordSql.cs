@@ -21,16 +21,32 @@ public static class PaymentRecordSql
     /// <summary>$1 account ('' = all), $2 before this id ('' = from the newest), $3 limit.</summary>
     public const string ListPayments = $"SELECT {PaymentColumns} FROM payments WHERE ($1 = '' OR account = $1) AND ($2 = '' OR id < $2) ORDER BY id DESC LIMIT $3";
 
-    public const string UpdatePayment = "UPDATE payments SET status = $2, provider_payment_id = $3, provider_subscription_id = $4, checkout_session_id = $5, dispute_status = $6, updated_at = $7 WHERE id = $1";
+    /// <summary>
+    /// Sets a payment's status, provider ids and dispute status. A refunded payment keeps its
+    /// refund status (a concurrent, older view of it saying "succeeded" does not undo it) and a
+    /// dispute status is never cleared.
+    /// </summary>
+    public const string UpdatePayment = """
+        UPDATE payments SET
+            status = CASE WHEN $2 = 'succeeded' AND status IN ('partially_refunded', 'refunded') THEN status ELSE $2 END,
+            provider_payment_id = $3, provider_subscription_id = $4, checkout_session_id = $5,
+            dispute_status = COALESCE($6, dispute_status), updated_at = $7
+        WHERE id = $1
+        """;
 
     /// <summary>$1 key, $2 payment, $3 kind, $4 amount, $5 credits, $6 unrecovered, $7 time.</summary>
     public const string InsertEffect = "INSERT INTO payment_effects (effect_key, payment_id, kind, amount, credits, unrecovered, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (effect_key) DO NOTHING";
 
     public const string HasEffect = "SELECT count(*) FROM payment_effects WHERE effect_key = $1";
 
-    /// <summary>Recomputes a payment's totals from its effects ($1 payment, $2 time): idempotent.</summary>
+    /// <summary>Recomputes a payment's totals, and its refund status, from its effects ($1 payment, $2 time): idempotent.</summary>
     public const string SumEffects = """
         UPDATE payments SET
+            status = CASE
+                WHEN status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN status
+                WHEN (SELECT COALESCE(SUM(amount), 0) FROM payment_effects WHERE payment_id = $1 AND kind = 'refund') >= price_amount THEN 'refunded'
+                WHEN (SELECT COALESCE(SUM(amount), 0) FROM payment_effects WHERE payment_id = $1 AND kind = 'refund') > 0 THEN 'partially_refunded'
+                ELSE status END,
             refunded_amount = (SELECT COALESCE(SUM(amount), 0) FROM payment_effects WHERE payment_id = $1 AND kind = 'refund'),
             clawed_back = (SELECT COALESCE(SUM(credits), 0) FROM payment_effects WHERE payment_id = $1),
             unrecovered = (SELECT COALESCE(SUM(unrecovered), 0) FROM payment_effects WHERE payment_id = $1),

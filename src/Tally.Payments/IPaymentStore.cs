@@ -30,10 +30,13 @@ public interface IPaymentStore
     /// <summary>Newest first; <paramref name="account"/> null lists all; <paramref name="before"/> pages by id.</summary>
     Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Writes the payment's status, provider ids and dispute status (its totals come from its effects).</summary>
+    /// <summary>
+    /// Writes the payment's status, provider ids and dispute status (its totals come from its
+    /// effects); a refund status is never set back to succeeded, a dispute status never cleared.
+    /// </summary>
     Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken);
 
-    /// <summary>Records an effect once (by key) and recomputes its payment's refunded, clawed-back and unrecovered totals.</summary>
+    /// <summary>Records an effect once (by key) and recomputes its payment's refunded, clawed-back and unrecovered totals and its refund status.</summary>
     Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken);
 
     Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken);

@@ -130,6 +130,26 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task A_refund_racing_redeliveries_of_its_payment_leaves_one_clawback_and_the_refund_status()
+    {
+        var account = await Admin.FundedAsync(0);
+        var package = await PackageAsync(1000, 1000);
+        var (payment, dodoPayment) = await BuyAsync(account, package);
+        var paid = DodoSandbox.ListEvents().Events.Single(e => e.Type == "payment.succeeded" && e.ObjectId == dodoPayment);
+
+        var refund = Admin.PostAsync($"{Sandbox}/sandbox/payments/{dodoPayment}/refund", new { amount = 250, duplicates = 5 });
+        var redeliveries = Enumerable.Range(0, 5).Select(_ => Admin.PostAsync($"{Sandbox}/sandbox/events/{paid.WebhookId}/redeliver", new { duplicates = 3 })).ToList();
+        await Task.WhenAll([refund, .. redeliveries]);
+        (await Admin.PostAsync($"{Sandbox}/sandbox/events/{paid.WebhookId}/redeliver", new { })).Is(200);
+
+        (await BalanceAsync(account)).ShouldBe(750);
+        var read = (await Admin.FetchAsync($"/v1/payments/{payment}")).Is(200);
+        read.Node("status").GetValue<string>().ShouldBe("partially_refunded");
+        read.Node("creditsClawedBack").GetValue<long>().ShouldBe(250);
+        await ShouldHoldInvariantsAsync();
+    }
+
+    [Fact]
     public async Task A_refund_after_the_credits_were_spent_takes_what_is_left_and_records_the_rest()
     {
         var account = await Admin.FundedAsync(0);

@@ -181,12 +181,7 @@ public sealed partial class WebhookProcessor(
             : PaymentEffects.Proportion(payment, before + refund.AmountMinor) - PaymentEffects.Proportion(payment, before);
         var (recovered, unrecovered) = await effects.ClawBackAsync(payment, key, credits, $"refund {refund.RefundId}", refund.RefundId, unfreezeFirst: false, ct);
         await store.RecordEffectAsync(new PaymentEffect(key, payment.Id, PaymentEffectKind.Refund, refund.AmountMinor, recovered, unrecovered, time.GetUtcNow()), ct);
-        var totals = await store.FindPaymentAsync(payment.Id, ct) ?? payment;
-        if (totals.Status is PaymentStatus.Succeeded or PaymentStatus.PartiallyRefunded)
-        {
-            await SaveAsync(totals with { Status = totals.RefundedAmount >= totals.Price.Amount ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded }, ct);
-        }
-
+        // Recording the effect also sets the payment's refund status from its totals.
         return (WebhookEventStatus.Applied, $"refund {refund.RefundId}: {recovered} credits clawed back, {unrecovered} unrecovered");
     }
 
