@@ -32,11 +32,15 @@ public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
             outcome = outcome with { Response = render(outcome) };
         }
 
-        var refused = outcome.FailedIndex is not null || outcome.Results.Any(r => !r.Succeeded);
-        return request.Idempotency is null || (refused && !request.RememberRefusals)
-            ? outcome
-            : Remember(snapshot, request.Idempotency, outcome);
+        if (request.Idempotency is null || (!request.RememberRefusals && Refused(outcome)))
+        {
+            return outcome;
+        }
+
+        return Remember(snapshot, request.Idempotency, outcome);
     }
+
+    private static bool Refused(RequestOutcome outcome) => outcome.FailedIndex is not null || outcome.Results.Any(r => !r.Succeeded);
 
     private static RequestOutcome Replay(RequestIdempotency idempotency, IdempotencyRow stored)
     {

@@ -119,39 +119,34 @@ public sealed partial class DodoSandbox
                 return SandboxResult<SandboxControlResponse>.NotFound($"payment {paymentId}");
             if (payment.Status != "succeeded")
                 return SandboxResult<SandboxControlResponse>.Conflict("only a succeeded payment can be disputed");
+            SandboxDispute dispute;
             if (request.DisputeId is { } continued)
             {
                 // The next steps of a dispute already opened (Dodo keeps one id through its life).
-                var existing = payment.Disputes.FirstOrDefault(d => d.Id == continued);
-                if (existing is null)
+                if (payment.Disputes.FirstOrDefault(d => d.Id == continued) is not { } existing)
                     return SandboxResult<SandboxControlResponse>.NotFound($"dispute {continued} of payment {paymentId}");
-                foreach (var step in steps)
-                {
-                    existing.Status = "dispute_" + step;
-                    emission.Emit("dispute." + step, existing);
-                }
+                dispute = existing;
+            }
+            else
+            {
+                var amount = request.Amount ?? payment.Total;
+                if (amount < 1 || amount > payment.Total)
+                    return SandboxResult<SandboxControlResponse>.Invalid($"amount must be between 1 and {payment.Total}");
 
-                emission.Payment = payment;
-                emission.Dispute = existing;
-                return null;
+                dispute = new SandboxDispute
+                {
+                    Id = NewId("dsp"),
+                    BusinessId = _options.BusinessId,
+                    PaymentId = payment.Id,
+                    Amount = amount,
+                    Currency = payment.Currency,
+                    CreatedAt = Now,
+                    Status = "dispute_" + steps[0],
+                };
+                _disputes[dispute.Id] = dispute;
+                payment.Disputes.Add(dispute);
             }
 
-            var amount = request.Amount ?? payment.Total;
-            if (amount < 1 || amount > payment.Total)
-                return SandboxResult<SandboxControlResponse>.Invalid($"amount must be between 1 and {payment.Total}");
-
-            var dispute = new SandboxDispute
-            {
-                Id = NewId("dsp"),
-                BusinessId = _options.BusinessId,
-                PaymentId = payment.Id,
-                Amount = amount,
-                Currency = payment.Currency,
-                CreatedAt = Now,
-                Status = "dispute_" + steps[0],
-            };
-            _disputes[dispute.Id] = dispute;
-            payment.Disputes.Add(dispute);
             foreach (var step in steps)
             {
                 dispute.Status = "dispute_" + step;

@@ -24,66 +24,80 @@ public sealed partial class Reconciler(IPaymentStore store, IPaymentProvider pro
     {
         var now = time.GetUtcNow();
         int paymentsApplied = 0, subscriptionsApplied = 0, failures = 0;
-        var pending = await store.ListPendingPaymentsAsync(now - PendingAge, BatchSize, ct);
-        foreach (var payment in pending.Where(p => p.Provider == provider.Name))
+
+        // One item's failure (the provider down for it, a refused effect) is logged and counted;
+        // the others go on, and the next run tries it again.
+        async Task<bool> TryAsync(string kind, string id, Func<Task<bool>> reconcile)
         {
             try
             {
-                var id = payment.ProviderPaymentId
-                    ?? (payment.CheckoutSessionId is { } session ? await provider.FindCheckoutPaymentAsync(session, ct) : null);
-                if (id is not null && await provider.GetPaymentAsync(id, ct) is { Status: PaymentState.Succeeded or PaymentState.Failed or PaymentState.Cancelled } settled)
-                {
-                    await processor.ApplyAsync(provider.Name, new PaymentEvent($"reconcile:{settled.PaymentId}", $"payment.{settled.Status.ToString().ToLowerInvariant()}", now, settled), ct);
-                    paymentsApplied++;
-                }
+                return await reconcile();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 failures++;
-                Failed(logger, e, "payment", payment.Id);
+                Failed(logger, e, kind, id);
+                return false;
+            }
+        }
+
+        var pending = await store.ListPendingPaymentsAsync(now - PendingAge, BatchSize, ct);
+        foreach (var payment in pending.Where(p => p.Provider == provider.Name))
+        {
+            if (await TryAsync("payment", payment.Id, () => PaymentAsync(payment, now, ct)))
+            {
+                paymentsApplied++;
             }
         }
 
         var unknown = await store.ListUnknownSubscriptionsAsync(provider.Name, now - PendingAge, BatchSize, ct);
         foreach (var id in unknown)
         {
-            try
+            if (await TryAsync("subscription", id, () => SubscriptionAsync(id, _ => true, now, ct)))
             {
-                if (await provider.GetSubscriptionAsync(id, ct) is { } current)
-                {
-                    await processor.ApplyAsync(provider.Name, new SubscriptionEvent($"reconcile:{id}:{current.PeriodStart.UtcTicks}", "subscription.updated", now, current), ct);
-                    subscriptionsApplied++;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures++;
-                Failed(logger, e, "subscription", id);
+                subscriptionsApplied++;
             }
         }
 
         var lapsed = await store.ListLapsedSubscriptionsAsync(now, BatchSize, ct);
-        foreach (var subscription in lapsed.Where(s => s.Provider == provider.Name))
+        foreach (var known in lapsed.Where(s => s.Provider == provider.Name))
         {
-            try
+            var moved = (ProviderSubscription current) => current.PeriodStart > known.PeriodStart || current.Status != known.Status;
+            if (await TryAsync("subscription", known.ProviderSubscriptionId, () => SubscriptionAsync(known.ProviderSubscriptionId, moved, now, ct)))
             {
-                if (await provider.GetSubscriptionAsync(subscription.ProviderSubscriptionId, ct) is { } current
-                    && (current.PeriodStart > subscription.PeriodStart || current.Status != subscription.Status))
-                {
-                    await processor.ApplyAsync(provider.Name, new SubscriptionEvent($"reconcile:{current.SubscriptionId}:{current.PeriodStart.UtcTicks}", "subscription.updated", now, current), ct);
-                    subscriptionsApplied++;
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures++;
-                Failed(logger, e, "subscription", subscription.ProviderSubscriptionId);
+                subscriptionsApplied++;
             }
         }
 
         var report = new ReconcileReport(pending.Count, paymentsApplied, unknown.Count + lapsed.Count, subscriptionsApplied, failures);
         Reconciled(logger, report.PaymentsChecked, report.PaymentsApplied, report.SubscriptionsChecked, report.SubscriptionsApplied, report.Failures);
         return report;
+    }
+
+    /// <summary>Applies a pending payment's settled state, if the provider has one.</summary>
+    private async Task<bool> PaymentAsync(PaymentRecord payment, DateTimeOffset now, CancellationToken ct)
+    {
+        var id = payment.ProviderPaymentId
+            ?? (payment.CheckoutSessionId is { } session ? await provider.FindCheckoutPaymentAsync(session, ct) : null);
+        if (id is null || await provider.GetPaymentAsync(id, ct) is not { Status: PaymentState.Succeeded or PaymentState.Failed or PaymentState.Cancelled } settled)
+        {
+            return false;
+        }
+
+        await processor.ApplyAsync(provider.Name, new PaymentEvent($"reconcile:{settled.PaymentId}", $"payment.{settled.Status.ToString().ToLowerInvariant()}", now, settled), ct);
+        return true;
+    }
+
+    /// <summary>Applies a subscription's current state when <paramref name="changed"/> says it moved.</summary>
+    private async Task<bool> SubscriptionAsync(string id, Func<ProviderSubscription, bool> changed, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await provider.GetSubscriptionAsync(id, ct) is not { } current || !changed(current))
+        {
+            return false;
+        }
+
+        await processor.ApplyAsync(provider.Name, new SubscriptionEvent($"reconcile:{id}:{current.PeriodStart.UtcTicks}", "subscription.updated", now, current), ct);
+        return true;
     }
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Reconciled: {Payments} pending payment(s) checked, {PaymentsApplied} applied; {Subscriptions} lapsed subscription(s) checked, {SubscriptionsApplied} applied; {Failures} failure(s)")]

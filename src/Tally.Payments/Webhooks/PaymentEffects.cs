@@ -42,7 +42,7 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
             Source: LotSource.Purchase,
             Reference: LotReference(payment.Provider, providerPaymentId),
             Description: payment.PackageId is { } package ? $"Package {package}" : $"{payment.Credits} credits");
-        await RunAsync(ledger, Key(payment.Provider, providerPaymentId, "grant"), payment.Provider, [grant], ct);
+        await RunAsync(Key(payment.Provider, providerPaymentId, "grant"), payment.Provider, [grant], ct);
     }
 
     /// <summary>Takes back <paramref name="credits"/> of a payment under the configured policy; returns (recovered, unrecovered).</summary>
@@ -72,7 +72,7 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
             return (0, 0);
         }
 
-        var outcome = await RunAsync(ledger, key, payment.Provider, commands, ct);
+        var outcome = await RunAsync(key, payment.Provider, commands, ct);
         return outcome.Results.OfType<ClawbackResult>().FirstOrDefault() is { } result
             ? (result.Recovered.Minor, result.Unrecovered.Minor)
             : (0, 0);
@@ -82,13 +82,12 @@ public sealed class PaymentEffects(CreditLedger ledger, PaymentSettings settings
     public Task SetFrozenAsync(PaymentRecord payment, string key, bool frozen, string reason, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(payment);
-        return RunAsync(ledger, key, payment.Provider, [new SetFrozen(payment.Account, frozen, reason)], ct);
+        return RunAsync(key, payment.Provider, [new SetFrozen(payment.Account, frozen, reason)], ct);
     }
 
     /// <summary>Runs commands atomically under a business-id key; a refusal is not remembered and throws <see cref="PaymentEffectRefusedException"/>.</summary>
-    public static async Task<RequestOutcome> RunAsync(CreditLedger ledger, string key, string provider, IReadOnlyList<LedgerCommand> commands, CancellationToken ct)
+    public async Task<RequestOutcome> RunAsync(string key, string provider, IReadOnlyList<LedgerCommand> commands, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(ledger);
         var request = new LedgerRequest(commands, BatchMode.Atomic, RequestIdempotency.For(key, commands), $"payments:{provider}") { RememberRefusals = false };
         var outcome = await ledger.ExecuteAsync(request, ct);
         var refused = outcome.Results.FirstOrDefault(r => r is Failure and not IdempotencyConflict);

@@ -1,4 +1,3 @@
-using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
@@ -28,7 +27,7 @@ namespace Tally.Payments.Webhooks;
 /// already granted stay usable until their period ends.</item>
 /// </list>
 /// </summary>
-public sealed class SubscriptionHandler(IPaymentStore store, CreditLedger ledger, TimeProvider time)
+public sealed class SubscriptionHandler(IPaymentStore store, PaymentEffects effects, TimeProvider time)
 {
     public static string PeriodReference(string provider, string subscriptionId, DateTimeOffset start) =>
         $"{provider}:{subscriptionId}:{start.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
@@ -45,7 +44,8 @@ public sealed class SubscriptionHandler(IPaymentStore store, CreditLedger ledger
         // read back from the database equals the one that wrote it.
         var s = e.Subscription with { PeriodStart = Microseconds(e.Subscription.PeriodStart), PeriodEnd = Microseconds(e.Subscription.PeriodEnd) };
         var existing = await store.FindSubscriptionAsync(provider, s.SubscriptionId, ct);
-        var plan = (await store.ReadPlansAsync(ct)).FirstOrDefault(p => p.ProviderProductId == s.ProductId);
+        var plans = await store.ReadPlansAsync(ct);
+        var plan = plans.FirstOrDefault(p => p.ProviderProductId == s.ProductId);
         var account = existing?.Account ?? (s.Metadata.TryGetValue(CheckoutService.AccountKey, out var named) ? named : null);
         if (account is null || plan is null)
         {
@@ -58,7 +58,7 @@ public sealed class SubscriptionHandler(IPaymentStore store, CreditLedger ledger
         }
 
         var now = time.GetUtcNow();
-        var previousPlan = existing is null ? null : (await store.ReadPlansAsync(ct)).FirstOrDefault(p => p.Id == existing.PlanId);
+        var previousPlan = existing is null ? null : plans.FirstOrDefault(p => p.Id == existing.PlanId);
         string detail;
         if (s.Status == SubscriptionState.Active && s.PeriodEnd <= now)
         {
@@ -115,7 +115,7 @@ public sealed class SubscriptionHandler(IPaymentStore store, CreditLedger ledger
             }
         }
 
-        var outcome = await PaymentEffects.RunAsync(ledger, PaymentEffects.Key(provider, $"{s.SubscriptionId}:{s.PeriodStart.UtcTicks}", "period"), provider, commands, ct);
+        var outcome = await effects.RunAsync(PaymentEffects.Key(provider, $"{s.SubscriptionId}:{s.PeriodStart.UtcTicks}", "period"), provider, commands, ct);
         return outcome.Replayed
             ? $"period from {s.PeriodStart:O} granted before"
             : $"granted {plan.CreditsPerPeriod} credits for the period from {s.PeriodStart:O}" + (rollover > 0 ? $" and rolled over {rollover}" : "");
@@ -139,7 +139,7 @@ public sealed class SubscriptionHandler(IPaymentStore store, CreditLedger ledger
         var grant = new Grant(account, new Credits(difference), Source: LotSource.Subscription, ExpiresAt: s.PeriodEnd,
             Reference: PeriodReference(provider, s.SubscriptionId, s.PeriodStart) + $":upgrade:{to.Id}",
             Description: $"Upgrade {from.Name} → {to.Name}: the difference for the rest of the period");
-        await PaymentEffects.RunAsync(ledger, PaymentEffects.Key(provider, $"{s.SubscriptionId}:{s.PeriodStart.UtcTicks}:{to.Id}", "upgrade"), provider, [grant], ct);
+        await effects.RunAsync(PaymentEffects.Key(provider, $"{s.SubscriptionId}:{s.PeriodStart.UtcTicks}:{to.Id}", "upgrade"), provider, [grant], ct);
         return $"plan {from.Id} → {to.Id}: granted the pro-rated difference of {difference} credits";
     }
 }

@@ -195,12 +195,13 @@ public sealed partial class WebhookProcessor(
 
         var restrictKey = PaymentEffects.Key(provider, dispute.DisputeId, "restrict");
         var restoreKey = PaymentEffects.Key(provider, dispute.DisputeId, "restore");
-        var restricted = await store.HasEffectAsync(restrictKey, ct) && !await store.HasEffectAsync(restoreKey, ct);
+        var restrictedOnce = await store.HasEffectAsync(restrictKey, ct);
+        var restricted = restrictedOnce && !await store.HasEffectAsync(restoreKey, ct);
         string detail;
         switch (dispute.Status)
         {
             case DisputeState.Opened or DisputeState.Challenged:
-                if (settings.FreezeOnDispute && !await store.HasEffectAsync(restrictKey, ct)
+                if (settings.FreezeOnDispute && !restrictedOnce
                     && await ledger.GetAccountAsync(payment.Account, ct) is { Frozen: false })
                 {
                     await effects.SetFrozenAsync(payment, restrictKey, frozen: true, $"dispute {dispute.DisputeId} opened", ct);

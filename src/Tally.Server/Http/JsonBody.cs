@@ -94,7 +94,8 @@ public static class JsonBodyReader
         }
     }
 
-    private static async Task<(byte[]? Bytes, BytesResult? Problem)> ReadBytesAsync(HttpContext http, long limit, CancellationToken ct)
+    /// <summary>The raw body, read no further than <paramref name="limit"/> bytes (413 beyond it), for bodies that are verified byte for byte (webhooks).</summary>
+    public static async Task<(byte[]? Bytes, BytesResult? Problem)> ReadBytesAsync(HttpContext http, long limit, CancellationToken ct)
     {
         if (http.Request.ContentLength is { } length && length > limit)
         {

@@ -78,11 +78,10 @@ public static class EntryEndpoints
     {
         var q = http.Request.Query;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var limit = DefaultLimit;
-        if (q["limit"].ToString() is { Length: > 0 } limitText
-            && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > EntryCursor.MaxLimit))
+        var (limit, limitProblem) = Requests.Limit(q, DefaultLimit, EntryCursor.MaxLimit);
+        if (limitProblem is not null)
         {
-            errors["limit"] = [$"must be a whole number from 1 to {EntryCursor.MaxLimit}"];
+            errors["limit"] = [limitProblem];
         }
 
         long? before = null;

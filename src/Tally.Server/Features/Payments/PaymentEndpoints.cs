@@ -1,4 +1,3 @@
-using System.Globalization;
 using Tally.Payments;
 using Tally.Payments.Reconciliation;
 using Tally.Server.Auth;
@@ -9,7 +8,10 @@ namespace Tally.Server.Features.Payments;
 /// <summary>Payments as Tally has applied them (read scope).</summary>
 public static class PaymentEndpoints
 {
-    private const int MaxLimit = 200;
+    /// <summary>Page sizes of the payment and stored-webhook lists.</summary>
+    public const int DefaultLimit = 50;
+
+    public const int MaxLimit = 200;
 
     public static void MapPayments(this RouteGroupBuilder v1)
     {
@@ -26,11 +28,10 @@ public static class PaymentEndpoints
     private static async Task<Answer<PaymentListResponse>> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
     {
         var query = http.Request.Query;
-        var limitText = query["limit"].ToString();
-        var limit = 50;
-        if (limitText.Length > 0 && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        var (limit, limitProblem) = Requests.Limit(query, DefaultLimit, MaxLimit);
+        if (limitProblem is not null)
         {
-            return Problems.Result(Problems.Validation(Problems.TraceId(http), "limit", $"must be a whole number from 1 to {MaxLimit}"));
+            return Problems.Result(Problems.Validation(Problems.TraceId(http), "limit", limitProblem));
         }
 
         var account = query["account"].ToString() is { Length: > 0 } a ? a : null;

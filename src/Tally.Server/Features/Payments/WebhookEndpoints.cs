@@ -41,20 +41,12 @@ public static class WebhookEndpoints
     [Refusals(401, 413, 500)]
     private static async Task<Answer<WebhookAck>> ReceiveAsync(HttpContext http, IWebhookReader reader, WebhookProcessor processor, IOptions<TallyOptions> options, CancellationToken ct)
     {
-        var limit = options.Value.MaxBatchBodyBytes;
-        if (http.Request.ContentLength > limit)
+        var (raw, tooLarge) = await JsonBodyReader.ReadBytesAsync(http, options.Value.MaxBatchBodyBytes, ct);
+        if (raw is not { } body)
         {
-            return Problems.Result(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"the body is over the {limit / 1024} KiB limit");
+            return tooLarge!;
         }
 
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        if (buffer.Length > limit)
-        {
-            return Problems.Result(http, StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"the body is over the {limit / 1024} KiB limit");
-        }
-
-        var body = buffer.ToArray();
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         var read = reader.Read(headers, body);
         if (read.Event is null)
@@ -69,10 +61,10 @@ public static class WebhookEndpoints
     private static async Task<Answer<WebhookEventListResponse>> ListAsync(HttpContext http, IPaymentStore store, CancellationToken ct)
     {
         var query = http.Request.Query;
-        var limit = 50;
-        if (query["limit"].ToString() is { Length: > 0 } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 200))
+        var (limit, limitProblem) = Requests.Limit(query, PaymentEndpoints.DefaultLimit, PaymentEndpoints.MaxLimit);
+        if (limitProblem is not null)
         {
-            return Problems.Result(Problems.Validation(Problems.TraceId(http), "limit", "must be a whole number from 1 to 200"));
+            return Problems.Result(Problems.Validation(Problems.TraceId(http), "limit", limitProblem));
         }
 
         DateTimeOffset? before = null;

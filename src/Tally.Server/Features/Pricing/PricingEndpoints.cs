@@ -1,8 +1,7 @@
 using System.Globalization;
-using Microsoft.Extensions.Options;
+using Tally.Payments;
 using Tally.Payments.Pricing;
 using Tally.Server.Auth;
-using Tally.Server.Hosting;
 using Tally.Server.Http;
 
 namespace Tally.Server.Features.Pricing;
@@ -18,9 +17,9 @@ public static class PricingEndpoints
     }
 
     [Refusals(400)]
-    private static Answer<Quote> Quote(HttpContext http, IOptions<TallyOptions> options)
+    private static Answer<Quote> Quote(HttpContext http, PaymentSettings payments)
     {
-        var pricing = options.Value.Pricing;
+        var pricing = payments.Pricing;
         var text = http.Request.Query["credits"].ToString();
         var problem = !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var credits)
             ? "is required: a whole number of credits"

@@ -1,11 +1,9 @@
-using Microsoft.Extensions.Options;
 using Tally.Ledger;
 using Tally.Payments;
 using Tally.Payments.Catalog;
 using Tally.Payments.Pricing;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
-using Tally.Server.Hosting;
 using Tally.Server.Http;
 using Tally.Server.Ops;
 
@@ -32,12 +30,12 @@ public static class PackageEndpoints
         BytesResult.Json(200, new ListResponse<PackageDto>((await store.ReadPackagesAsync(ct)).Select(PackageDto.From).ToList()));
 
     [Refusals(400, 409)]
-    private static async Task<CreatedAnswer<PackageDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+    private static async Task<CreatedAnswer<PackageDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, PaymentSettings payments, CancellationToken ct) =>
         await idempotency.RunWithBodyAsync<PackageRequest>(http, async body =>
         {
             var r = body.Value;
             var fields = new Fields(ledger);
-            var pricing = options.Value.Pricing;
+            var pricing = payments.Pricing;
             var id = r.Id ?? CatalogRules.Slug(r.Name ?? "");
             var price = r.Price is null && r.Credits is { } credits and > 0
                 ? PriceCalculator.Quote(pricing, credits).Price
@@ -54,7 +52,7 @@ public static class PackageEndpoints
         });
 
     [Refusals(400, 404)]
-    private static async Task<Answer<PackageDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+    private static async Task<Answer<PackageDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, PaymentSettings payments, CancellationToken ct) =>
         await idempotency.RunWithBodyAsync<PackagePatch>(http, async body =>
         {
             var current = (await store.ReadPackagesAsync(ct)).FirstOrDefault(p => p.Id == id);
@@ -65,7 +63,7 @@ public static class PackageEndpoints
 
             var r = body.Value;
             var fields = new Fields(ledger);
-            var price = r.Price is null ? current.Price : CatalogRules.Price(fields, r.Price, options.Value.Pricing);
+            var price = r.Price is null ? current.Price : CatalogRules.Price(fields, r.Price, payments.Pricing);
             var package = Validate(fields, current with
             {
                 Name = r.Name ?? current.Name,

@@ -1,10 +1,8 @@
-using Microsoft.Extensions.Options;
 using Tally.Ledger;
 using Tally.Payments;
 using Tally.Payments.Catalog;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
-using Tally.Server.Hosting;
 using Tally.Server.Http;
 using Tally.Server.Ops;
 
@@ -31,13 +29,13 @@ public static class PlanEndpoints
         BytesResult.Json(200, new ListResponse<PlanDto>((await store.ReadPlansAsync(ct)).Select(PlanDto.From).ToList()));
 
     [Refusals(400, 409)]
-    private static async Task<CreatedAnswer<PlanDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+    private static async Task<CreatedAnswer<PlanDto>> CreateAsync(HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, PaymentSettings payments, CancellationToken ct) =>
         await idempotency.RunWithBodyAsync<PlanRequest>(http, async body =>
         {
             var r = body.Value;
             var fields = new Fields(ledger);
             var id = r.Id ?? CatalogRules.Slug(r.Name ?? "");
-            var price = CatalogRules.Price(fields, r.Price, options.Value.Pricing);
+            var price = CatalogRules.Price(fields, r.Price, payments.Pricing);
             var interval = Interval(fields, r.Interval ?? "month");
             CatalogRules.Credits(fields, "creditsPerPeriod", r.CreditsPerPeriod, min: 1);
             var plan = Validate(fields, new SubscriptionPlan(id, r.Name ?? "", price ?? default, interval, r.CreditsPerPeriod ?? 0,
@@ -53,7 +51,7 @@ public static class PlanEndpoints
         });
 
     [Refusals(400, 404)]
-    private static async Task<Answer<PlanDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, IOptions<TallyOptions> options, CancellationToken ct) =>
+    private static async Task<Answer<PlanDto>> PatchAsync(string id, HttpContext http, CreditLedger ledger, IPaymentStore store, HttpIdempotency idempotency, PaymentSettings payments, CancellationToken ct) =>
         await idempotency.RunWithBodyAsync<PlanPatch>(http, async body =>
         {
             var current = (await store.ReadPlansAsync(ct)).FirstOrDefault(p => p.Id == id);
@@ -64,7 +62,7 @@ public static class PlanEndpoints
 
             var r = body.Value;
             var fields = new Fields(ledger);
-            var price = r.Price is null ? current.Price : CatalogRules.Price(fields, r.Price, options.Value.Pricing);
+            var price = r.Price is null ? current.Price : CatalogRules.Price(fields, r.Price, payments.Pricing);
             var interval = r.Interval is null ? current.Interval : Interval(fields, r.Interval);
             CatalogRules.Credits(fields, "creditsPerPeriod", r.CreditsPerPeriod ?? current.CreditsPerPeriod, min: 1);
             var plan = Validate(fields, current with
