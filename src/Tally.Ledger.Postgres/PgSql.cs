@@ -19,6 +19,11 @@ internal static class PgSql
         UNION ALL SELECT 'e', id::text, account_id FROM entries WHERE id = ANY($3)
         """;
 
+    /// <summary>The channel every instance LISTENs on for committed changes.</summary>
+    public const string ChangesChannel = "tally_changes";
+
+    public const string Notify = $"SELECT pg_notify('{ChangesChannel}', m) FROM unnest($1::text[]) m";
+
     // Locking in id order means two transactions over overlapping accounts queue instead of deadlocking.
     public const string LockAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE";
     public const string ReadAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id = ANY($1)";

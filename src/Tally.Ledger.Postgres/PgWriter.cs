@@ -29,8 +29,24 @@ internal static partial class PgWriter
         AddIdempotency(writes, snapshot.NewIdempotency);
         var batch = connection.CreateBatch();
         batch.BatchCommands.Add(writes.ToCommand());
+        AddNotify(batch, snapshot);
         PgLoader.Add(batch, "COMMIT");
         return batch;
+    }
+
+    /// <summary>
+    /// The wake-up for every instance's live streams (see <see cref="PgChangeFeed"/>): one NOTIFY
+    /// per transaction however many requests it holds, delivered by PostgreSQL when it commits.
+    /// </summary>
+    private static void AddNotify(NpgsqlBatch batch, LedgerSnapshot snapshot)
+    {
+        var changes = ChangeMessages.Of(snapshot);
+        if (changes.Count > 0)
+        {
+            var notify = new NpgsqlBatchCommand(PgSql.Notify);
+            notify.Parameters.Add(new NpgsqlParameter { Value = ChangeMessages.Encode(changes).ToArray() });
+            batch.BatchCommands.Add(notify);
+        }
     }
 
     /// <summary>Statements joined into one: <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>, parameters renumbered.</summary>

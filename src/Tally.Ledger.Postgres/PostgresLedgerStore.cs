@@ -39,6 +39,10 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 
     public string Kind => "postgres";
 
+    /// <summary>Through LISTEN/NOTIFY, so changes committed by every instance arrive (see <see cref="PgChangeFeed"/>).</summary>
+    public Task ListenAsync(IChangeListener listener, CancellationToken cancellationToken) =>
+        new PgChangeFeed(_dataSource, _logger).RunAsync(listener, cancellationToken);
+
     /// <summary>Two, measured best on the 2-core benchmark box (bench/README.md); raise it with the database's cores.</summary>
     public int WriteConcurrency => 2;
 

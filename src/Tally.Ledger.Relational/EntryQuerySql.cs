@@ -21,12 +21,13 @@ public static class EntryQuerySql
         var sql = new StringBuilder($"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.external_id = @account");
         Add(command, "account", query.Account);
         Filter(sql, command, "e.seq <", "before", query.BeforeSeq);
+        Filter(sql, command, "e.seq >", "after", query.AfterSeq);
         Filter(sql, command, "e.type =", "type", query.Type is { } type ? Names.Of(type) : null);
         Filter(sql, command, "e.feature =", "feature", query.Feature);
         Filter(sql, command, "e.unit =", "unit", query.Unit);
         Filter(sql, command, "e.created_at >=", "from", query.From is { } from ? toDb(from) : null);
         Filter(sql, command, "e.created_at <", "to", query.To is { } to ? toDb(to) : null);
-        sql.Append(" ORDER BY e.seq DESC LIMIT @limit");
+        sql.Append(query.AfterSeq is null ? " ORDER BY e.seq DESC LIMIT @limit" : " ORDER BY e.seq LIMIT @limit");
         Add(command, "limit", query.Limit + 1);
         command.CommandText = sql.ToString();
     }

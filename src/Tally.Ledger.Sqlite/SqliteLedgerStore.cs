@@ -29,6 +29,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     private readonly string _connectionString;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly LocalChanges _changes = new();
     private SqliteSession? _writer;
     private WalCheckpointer? _checkpointer;
     private WalFrames? _walFrames;
@@ -143,6 +144,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             Faults?.Invoke(CommitStage.BeforeCommit);
             transaction.Commit();
             Faults?.Invoke(CommitStage.AfterCommit);
+            _changes.Publish(snapshot);
             return result;
         }
         catch (Exception e) when (!(e is SqliteException busy && IsBusy(busy) && session.InTransaction))
@@ -163,6 +165,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             {
                 LedgerMetrics.CommitInDoubt("committed");
                 StoreLog.CommitResolved(_logger, commit, "committed");
+                _changes.Publish(snapshot);
                 return result;
             }
 
@@ -171,6 +174,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
             throw new StoreUnavailableException("the database could not commit the write; nothing was written", e);
         }
     }
+
+    /// <summary>In-process: SQLite has one writing process, so its commits are all this store's.</summary>
+    public Task ListenAsync(IChangeListener listener, CancellationToken cancellationToken) => _changes.ListenAsync(listener, cancellationToken);
 
     public Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken) =>
         ReadAsync(session => session.ReadAccount(Sql.AccountByExternalId, externalId), cancellationToken);

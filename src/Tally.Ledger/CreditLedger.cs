@@ -199,6 +199,31 @@ public sealed class CreditLedger : IAsyncDisposable
         return new EntryPage(page, next);
     }
 
+    /// <summary>
+    /// What a live stream sends after <paramref name="afterSeq"/>: the account now and its journal
+    /// entries after that seq up to the account's seq, oldest first — at most <paramref name="limit"/>
+    /// (<c>Complete</c> false when there were more). Null when the account is unknown.
+    /// </summary>
+    public async Task<AccountChanges?> ReadChangesAsync(string externalId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        var read = await ReadAsync(externalId, cancellationToken);
+        if (read is null)
+        {
+            return null;
+        }
+
+        var seq = read.View.Seq;
+        if (afterSeq >= seq)
+        {
+            return new AccountChanges(read.View, [], afterSeq == seq);
+        }
+
+        var rows = await _store.ReadEntriesAsync(new EntryQuery(externalId, limit, AfterSeq: afterSeq), cancellationToken);
+        await _units.EnsureAsync(rows.Select(r => r.Unit), cancellationToken);
+        var entries = rows.Where(r => r.Seq <= seq).Take(limit).Select(r => Projections.Entry(r, _units.Find(r.Unit) ?? UnitInfo.Default)).ToList();
+        return new AccountChanges(read.View, entries, rows.Count <= limit);
+    }
+
     /// <summary>The account's holds, optionally of one status. Null when the account is unknown.</summary>
     public async Task<IReadOnlyList<HoldView>?> GetHoldsAsync(string externalId, HoldStatus? status, CancellationToken cancellationToken = default)
     {
@@ -302,6 +327,12 @@ public sealed class CreditLedger : IAsyncDisposable
 
 /// <summary>An account read: its view, whether it was settled (nothing expired since its last write), the rows.</summary>
 public sealed record AccountRead(AccountView View, bool Settled, AccountRow Row);
+
+/// <summary>
+/// An account now and its entries after some seq, oldest first. <c>Complete</c> is false when more
+/// entries followed than were read, or when the seq asked about is ahead of the account's.
+/// </summary>
+public sealed record AccountChanges(AccountView View, IReadOnlyList<EntryView> Entries, bool Complete);
 
 /// <summary>The answer to "would this charge succeed?"; <c>Refusal</c> is set when the question itself was invalid.</summary>
 public sealed record ChargeCheck(Failure? Refusal, bool Allowed, Credits Available, Credits Required, UnitInfo Unit);

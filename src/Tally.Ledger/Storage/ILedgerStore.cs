@@ -58,9 +58,20 @@ public interface ILedgerStore : IAsyncDisposable
 
     /// <summary>Runs the invariant queries over the whole database.</summary>
     Task<VerificationData> ReadVerificationDataAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells <paramref name="listener"/> about every change committed from now on, by any instance
+    /// sharing the database (SQLite: this process), until <paramref name="cancellationToken"/> ends
+    /// it. Calls <see cref="IChangeListener.Resync"/> once listening and again whenever wake-ups may
+    /// have been lost. Runs until cancelled; connection failures are retried inside.
+    /// </summary>
+    Task ListenAsync(IChangeListener listener, CancellationToken cancellationToken);
 }
 
-/// <summary>A history query: one account, newest first, before <c>BeforeSeq</c> when paging.</summary>
+/// <summary>
+/// A history query: one account, newest first, before <c>BeforeSeq</c> when paging — or, with
+/// <c>AfterSeq</c>, oldest first from just after that seq (what a live stream replays).
+/// </summary>
 public sealed record EntryQuery(
     string Account,
     int Limit,
@@ -69,4 +80,5 @@ public sealed record EntryQuery(
     string? Feature = null,
     string? Unit = null,
     DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null,
+    long? AfterSeq = null);

@@ -32,6 +32,12 @@ public static partial class StoreLog
     [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "A checkpoint after a commit failed ({Error}); it is tried again later")]
     public static partial void CheckpointFailed(ILogger logger, string error);
 
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Lost the change notifications' connection ({Error}); reconnecting in {Delay} ms, then live streams read their journals again")]
+    public static partial void ChangeFeedLost(ILogger logger, string error, int delay);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Listening for changes committed by any instance")]
+    public static partial void ChangeFeedListening(ILogger logger);
+
     /// <summary>An exception's type and message, one line (no stack, no inner connection details).</summary>
     public static string Describe(Exception e)
     {

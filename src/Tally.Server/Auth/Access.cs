@@ -37,7 +37,15 @@ public static class Policies
     public static TBuilder AllowClientTokens<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ClientTokensAllowed());
+
+    /// <summary>Accepts the credential as <c>?access_token=</c> on this endpoint (and only where this is said).</summary>
+    public static TBuilder AllowAccessTokenInQuery<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AccessTokenInQuery());
 }
+
+/// <summary>Endpoint metadata: the credential may come as <c>?access_token=</c> when no Authorization header is sent (live streams: browsers' EventSource cannot send headers).</summary>
+public sealed class AccessTokenInQuery;
 
 /// <summary>Endpoint metadata: client tokens of the route's own account may call it (<see cref="Policies.AllowClientTokens"/>).</summary>
 public sealed class ClientTokensAllowed;

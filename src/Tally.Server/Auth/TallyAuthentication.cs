@@ -97,7 +97,8 @@ public sealed class TallyAuthenticationHandler(
 
     /// <summary>
     /// The credential of <c>Authorization: Bearer …</c> — the scheme in any case, then one or
-    /// more spaces. Empty when none is sent; null when the header uses another scheme or no token
+    /// more spaces — or, without that header on an endpoint that allows it, of <c>?access_token=</c>.
+    /// Empty when none is sent; null when the header uses another scheme or no token
     /// (refused, never guessed at).
     /// </summary>
     private string? BearerToken()
@@ -105,7 +106,9 @@ public sealed class TallyAuthenticationHandler(
         var header = Request.Headers.Authorization.ToString();
         if (header.Length == 0)
         {
-            return "";
+            return Context.GetEndpoint()?.Metadata.GetMetadata<AccessTokenInQuery>() is not null
+                ? Request.Query["access_token"].ToString()
+                : "";
         }
 
         const string Scheme = "Bearer";

@@ -114,3 +114,9 @@ public sealed record EntryListResponse(IReadOnlyList<EntryDto> Data, string? Nex
 
 /// <summary>Every list answers <c>{ "data": [...] }</c>.</summary>
 public sealed record ListResponse<T>(IReadOnlyList<T> Data);
+
+/// <summary>
+/// The data of a live stream's <c>balance.updated</c> event (docs/api.md, "Server-Sent Events"):
+/// the account's balances now, and the entry that the event reports (null for a snapshot).
+/// </summary>
+public sealed record BalanceEventDto(string Account, long Seq, bool Frozen, IReadOnlyList<BalanceDto> Balances, EntryDto? Entry);

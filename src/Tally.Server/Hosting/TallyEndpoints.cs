@@ -9,6 +9,7 @@ using Tally.Server.Features.Catalog;
 using Tally.Server.Features.Charges;
 using Tally.Server.Features.ClientTokens;
 using Tally.Server.Features.Entries;
+using Tally.Server.Features.Events;
 using Tally.Server.Features.Grants;
 using Tally.Server.Features.Holds;
 using Tally.Payments.Dodo.Sandbox;
@@ -52,6 +53,7 @@ public static class TallyEndpoints
         v1.MapCharges();
         v1.MapHolds();
         v1.MapEntries();
+        v1.MapEvents();
         v1.MapTransfers();
         v1.MapBatch();
         v1.MapCatalog();

@@ -82,6 +82,26 @@ public sealed class TallyOptions
     [Range(0, 86_400)]
     public int SweepIntervalSeconds { get; set; } = 60;
 
+    /// <summary>How often a live stream (SSE) sends a <c>: ping</c> comment.</summary>
+    [ConfigurationKeyName("TALLY_SSE_PING_SECONDS")]
+    [Range(1, 300)]
+    public int SsePingSeconds { get; set; } = 15;
+
+    /// <summary>How many journal entries a resuming stream replays; further behind, it gets a fresh snapshot.</summary>
+    [ConfigurationKeyName("TALLY_SSE_REPLAY_LIMIT")]
+    [Range(1, 10_000)]
+    public int SseReplayLimit { get; set; } = 1000;
+
+    /// <summary>A stream whose client takes no bytes for this long is closed (it resumes by Last-Event-ID).</summary>
+    [ConfigurationKeyName("TALLY_SSE_WRITE_TIMEOUT_SECONDS")]
+    [Range(1, 3600)]
+    public int SseWriteTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Streams one instance serves at most; past it a new one answers 503.</summary>
+    [ConfigurationKeyName("TALLY_SSE_MAX_STREAMS")]
+    [Range(0, 1_000_000)]
+    public int SseMaxStreams { get; set; } = 20_000;
+
     [ConfigurationKeyName("TALLY_CLIENT_TOKEN_TTL_SECONDS")]
     [Range(1, 3600)]
     public int ClientTokenTtlSeconds { get; set; } = 900;

@@ -7,6 +7,7 @@ using Tally.Access;
 using Tally.Ledger;
 using Tally.Ledger.Storage;
 using Tally.Server.Auth;
+using Tally.Server.Features.Events;
 using Tally.Server.Features.Payments;
 using Tally.Server.Http;
 using Tally.Server.Ops;
@@ -43,6 +44,8 @@ public static class TallyServices
         services.AddSingleton<ClientTokens>();
         services.AddHostedService<TallyStartup>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddSingleton<ChangeHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChangeHub>());
 
         services.AddAuthentication(TallyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TallyAuthenticationHandler>(TallyAuthenticationHandler.SchemeName, null);

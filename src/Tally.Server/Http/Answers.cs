@@ -107,14 +107,44 @@ public sealed class EmptyAnswer : BytesAnswer, IEndpointMetadataProvider
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => AnswerMetadata.Describe(method, builder, StatusCodes.Status204NoContent, null);
 }
 
+/// <summary>
+/// A handler's answer whose success is a <c>text/event-stream</c> of <typeparamref name="T"/>
+/// events (the OpenAPI document shows the event's schema under that content type).
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1000", Justification = "IEndpointMetadataProvider and the conversion from the bytes are static by definition.")]
+public sealed class EventStreamAnswer<T> : BytesAnswer, IEndpointMetadataProvider
+{
+    public const string ContentType = "text/event-stream";
+
+    private EventStreamAnswer(IResult inner)
+        : base(inner)
+    {
+    }
+
+    public static implicit operator EventStreamAnswer<T>(BytesResult bytes) => new(bytes);
+
+    public static EventStreamAnswer<T> Of(IResult stream) => new(stream);
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), [ContentType]));
+        AnswerMetadata.Describe(method, builder, StatusCodes.Status200OK, null, successDescribed: true);
+    }
+}
+
 internal static class AnswerMetadata
 {
-    public static void Describe(MethodInfo method, EndpointBuilder builder, int status, Type? body)
+    public static void Describe(MethodInfo method, EndpointBuilder builder, int status, Type? body, bool successDescribed = false)
     {
         // Another rendering of the success itself (CSV) joins its content types; the document
         // keeps one response per status.
         var alternatives = method.GetCustomAttributes<AlsoAttribute>().Where(a => a.Status == status && a.ContentType is not null).Select(a => a.ContentType!);
-        builder.Metadata.Add(new ProducesResponseTypeMetadata(status, body ?? typeof(void), body is null ? [] : ["application/json", .. alternatives]));
+        if (!successDescribed)
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, body ?? typeof(void), body is null ? [] : ["application/json", .. alternatives]));
+        }
+
         foreach (var also in method.GetCustomAttributes<AlsoAttribute>().Where(a => a.Status != status))
         {
             builder.Metadata.Add(also.ContentType is { } type ? new ProducesResponseTypeMetadata(also.Status, typeof(string), [type]) : new ProducesResponseTypeMetadata(also.Status, typeof(void)));

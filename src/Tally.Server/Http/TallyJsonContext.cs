@@ -17,6 +17,7 @@ namespace Tally.Server.Http;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(AccountDto))]
 [JsonSerializable(typeof(BalanceResponse))]
+[JsonSerializable(typeof(BalanceEventDto))]
 [JsonSerializable(typeof(MutationResponse))]
 [JsonSerializable(typeof(HoldDto))]
 [JsonSerializable(typeof(HoldMutationResponse))]
