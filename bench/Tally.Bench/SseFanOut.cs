@@ -92,6 +92,7 @@ public static class SseFanOut
         var started = Stopwatch.GetTimestamp();
         using var inFlight = new SemaphoreSlim(64);
         var charges = new List<Task>();
+        var chargeLatencies = new ConcurrentQueue<double>();
         for (var n = 0; ; n++)
         {
             var due = TimeSpan.FromSeconds(n / rate);
@@ -112,7 +113,9 @@ public static class SseFanOut
             {
                 try
                 {
+                    var t0 = Stopwatch.GetTimestamp();
                     using var response = await api.PostAsJsonAsync($"/v1/accounts/{accounts[target]}/charges", new { amount = 1 });
+                    chargeLatencies.Enqueue(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                     if (response.StatusCode == HttpStatusCode.Created)
                     {
                         Interlocked.Increment(ref sent[target]);
@@ -146,6 +149,9 @@ public static class SseFanOut
             Console.Error.WriteLine($"sse: {missed} events missed, {extra} extra, {errors} charges refused, {failed} streams failed");
         }
 
+        var chargeSorted = chargeLatencies.ToArray();
+        Array.Sort(chargeSorted);
+        Console.WriteLine($"{name}: the charges themselves (HTTP round trip) p50 {Percentile(chargeSorted, 0.5):0.00} ms, p99 {Percentile(chargeSorted, 0.99):0.00} ms");
         var sorted = latencies.ToArray();
         Array.Sort(sorted);
         var result = new LoadResult(name, total, missed + extra + failed, charging, Percentile(sorted, 0.5), Percentile(sorted, 0.99));
