@@ -32,8 +32,10 @@ internal sealed class PgChangeFeed(NpgsqlDataSource dataSource, ILogger logger)
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                // Whatever broke the session (a terminated backend, a restart, a network cut), the
+                // feed must outlive it: a listener thread that died would silently stop every stream.
                 var delay = (int)Math.Min(5000, 100 * Math.Pow(2, Math.Min(failures++, 6)));
                 StoreLog.ChangeFeedLost(logger, StoreLog.Describe(e), delay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Tally.Ledger;
 using Tally.Server.Hosting;
@@ -154,12 +155,16 @@ public sealed class PaymentsOffServerFixture : ServerFixture
     protected override IEnumerable<string> Settings() => ["--TALLY_PAYMENTS_SANDBOX=false"];
 }
 
-/// <summary>A server over a database someone else made (a second instance of a pair).</summary>
+/// <summary>A server over a database someone else made (one of a pair, a private cluster), recording the errors it logs.</summary>
 public sealed class SharedDatabaseServerFixture(string database, IEnumerable<string>? settings = null) : ServerFixture
 {
+    public ErrorLog Log { get; } = new();
+
     protected override Task<string> DatabaseAsync() => Task.FromResult(database);
 
     protected override IEnumerable<string> Settings() => settings ?? [];
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<ILoggerProvider>(Log);
 }
 
 /// <summary>Two Tally instances over one PostgreSQL database, as behind a load balancer.</summary>

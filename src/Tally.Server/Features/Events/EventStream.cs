@@ -20,7 +20,8 @@ namespace Tally.Server.Features.Events;
 /// <c>TALLY_SSE_WRITE_TIMEOUT_SECONDS</c> is disconnected (it resumes by Last-Event-ID); nothing
 /// queues up for it meanwhile, and writers never wait for it.
 /// </summary>
-internal sealed class EventStream(
+internal sealed partial class EventStream(
+    ILogger logger,
     string account,
     AccountChanges first,
     long? lastEventId,
@@ -35,6 +36,9 @@ internal sealed class EventStream(
 
     private static readonly Counter Dropped = Metrics.CreateCounter(
         "tally_sse_dropped_total", "Live streams closed because their client stopped taking bytes.");
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Live stream of {Account} ended by a failed read ({Error}: {Detail}); its client resumes by Last-Event-ID")]
+    private static partial void StreamFailed(ILogger logger, string account, string error, string detail);
 
     private static readonly byte[] Ping = ": ping\n\n"u8.ToArray();
 
@@ -86,6 +90,12 @@ internal sealed class EventStream(
         catch (OperationCanceledException)
         {
             // The client went away or the server is stopping: the response simply ends.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The database failed under a read: end the stream cleanly; the client resumes by
+            // Last-Event-ID (from this or another instance) once it is back.
+            StreamFailed(logger, account, e.GetType().Name, e.Message);
         }
         finally
         {
