@@ -203,7 +203,8 @@ export class TallyClient {
   /**
    * Calls `listener` with every change of the balance: each `balance.updated` event of the live
    * stream once, in journal order (the first is a snapshot, `entry: null`), and each newer
-   * balance a read found (also `entry: null`). The first subscriber opens the stream, the last
+   * balance a read found (also `entry: null`). A subscriber joining a stream that is already
+   * open gets the current balance first (`entry: null`). The first subscriber opens the stream, the last
    * unsubscribe closes it; in between it reconnects with backoff and resumes by Last-Event-ID, so
    * changes made while it was down arrive after it, none twice. Returns the unsubscribe function.
    */
@@ -216,6 +217,15 @@ export class TallyClient {
       // Given up on (403, a refused token): a new subscriber is a reason to try again.
       this.#live.stop();
       this.#live.start();
+    } else if (this.#snapshot.balance !== null) {
+      // The stream's snapshot went to the subscribers before this one: it gets the balance as
+      // it is now instead, soon after subscribe returns (never during the call).
+      const current = this.#snapshot.balance;
+      queueMicrotask(() => {
+        if (this.#subscribers.has(subscriber) && this.#snapshot.balance === current) {
+          deliver(subscriber, { ...current, entry: null });
+        }
+      });
     }
 
     let subscribed = true;
@@ -346,12 +356,7 @@ export class TallyClient {
 
   #notify(update: BalanceUpdate): void {
     for (const subscriber of [...this.#subscribers]) {
-      try {
-        subscriber.listener(update);
-      } catch (error) {
-        // One listener's bug must not keep the update from the others, nor kill the stream.
-        report(error);
-      }
+      deliver(subscriber, update);
     }
   }
 
@@ -439,6 +444,15 @@ class Credentials {
     }
 
     return this.#renewal;
+  }
+}
+
+function deliver(subscriber: Subscriber, update: BalanceUpdate): void {
+  try {
+    subscriber.listener(update);
+  } catch (error) {
+    // One listener's bug must not keep the update from the others, nor kill the stream.
+    report(error);
   }
 }
 
