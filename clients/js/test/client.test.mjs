@@ -16,11 +16,13 @@ let proxy;
 /** @type {HostApp} */
 let host;
 
-// Fast backoff so reconnects take milliseconds; pings every second so the heartbeat test is quick.
+// Fast backoff so reconnects take milliseconds; pings every second so the heartbeat test is quick;
+// a replay of at most 5 entries so "too far behind" is 6 charges away.
 const fast = { initialDelayMs: 20, maxDelayMs: 250, stableAfterMs: 1000 };
+const replayLimit = 5;
 
 before(async () => {
-  tally = await TallyServer.start({ TALLY_SSE_PING_SECONDS: "1" });
+  tally = await TallyServer.start({ TALLY_SSE_PING_SECONDS: "1", TALLY_SSE_REPLAY_LIMIT: String(replayLimit) });
   proxy = await Proxy.start(tally.port);
   host = await HostApp.start(tally);
 });
@@ -274,6 +276,32 @@ describe("subscribe", () => {
     assert.match(resumed, new RegExp(`\\r\\nLast-Event-ID: ${start}\\r\\n`, "i"));
     assert.ok(states.includes("reconnecting") && states.at(-1) === "open");
     stream.unsubscribe();
+  });
+
+  test("too far behind for a replay, it gets a fresh snapshot with the current balance, then goes on live", async () => {
+    const account = accountId("behind");
+    await tally.grant(account, 100);
+    const client = newClient({ baseUrl: proxy.url, account, apiKey: tally.apiKey, reconnect: fast });
+    const stream = collect(client);
+    await waitFor(() => client.connection === "open" && stream.updates.length === 1, { what: "the snapshot" });
+    const start = stream.updates[0].seq;
+
+    proxy.cut();
+    for (let i = 0; i <= replayLimit; i++) {
+      await tally.charge(account, 1);
+    }
+
+    proxy.restore();
+    const missed = replayLimit + 1;
+    await waitFor(() => stream.updates.length === 2, { what: "the fresh snapshot" });
+    assert.equal(stream.updates[1].entry, null);
+    assert.equal(stream.updates[1].seq, start + missed);
+    assert.equal(available(stream.updates[1]), 200 - missed);
+
+    await tally.charge(account, 1);
+    await waitFor(() => stream.entries().length === 1, { what: "the next charge" });
+    assert.equal(stream.entries()[0].seq, start + missed + 1);
+    assert.equal(client.available(), 200 - missed - 1);
   });
 
   test("a server restart on the same port and database is survived, and nothing is lost", async () => {
