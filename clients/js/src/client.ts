@@ -3,7 +3,11 @@ import { LiveConnection, type EventSourceConstructor, type ReconnectOptions } fr
 import type { AccountBalance, Balance, BalanceUpdate, ChargeRequest, ConnectionState } from "./types.js";
 
 export interface TallyClientOptions {
-  /** Where Tally is, e.g. `https://tally.example.com` (a path prefix is kept: `https://example.com/tally`). */
+  /**
+   * Where Tally is, e.g. `http://127.0.0.1:5080`; a path prefix is kept (`https://app.example.com/tally`).
+   * In browsers it may be relative (`/tally`): Tally sends no CORS headers, so a page reaches it
+   * through its own origin.
+   */
   baseUrl: string;
   /** The account (the host app's external id of the user) this client reads. */
   account: string;

@@ -90,7 +90,7 @@ export class LiveConnection {
     this.#lastSeq = null;
     this.#attempt = 0;
     this.#serverRetryMs = null;
-    void this.#run(++this.#generation);
+    this.#launch();
   }
 
   stop(): void {
@@ -121,7 +121,18 @@ export class LiveConnection {
     this.#cancel?.();
     this.#cancel = null;
     this.#attempt = 0;
-    void this.#run(++this.#generation);
+    this.#launch();
+  }
+
+  #launch(): void {
+    const generation = ++this.#generation;
+    this.#run(generation).catch((error: unknown) => {
+      // Nothing in the loop should throw (every failure is an outcome); if something does, the
+      // stream says so instead of dying unseen.
+      if (this.#alive(generation)) {
+        this.#host.state("closed", error);
+      }
+    });
   }
 
   #alive(generation: number): boolean {
@@ -347,62 +358,71 @@ export class LiveConnection {
     this.#host.deliver(update);
   }
 
-  #viaEventSource(generation: number): Promise<Outcome> {
+  async #viaEventSource(generation: number): Promise<Outcome> {
     const Source = this.#host.EventSource!;
-    return this.#host.credential().then(
-      (credential) => {
-        if (!this.#alive(generation)) {
-          return STOPPED;
+    let credential: string | null;
+    try {
+      credential = await this.#host.credential();
+    } catch (error) {
+      return { kind: "retry", error };
+    }
+
+    if (!this.#alive(generation)) {
+      return STOPPED;
+    }
+
+    let url: URL;
+    try {
+      // A relative baseUrl (Tally behind the page's own origin) resolves against the page.
+      url = new URL(this.#host.streamUrl, (globalThis as { location?: { href: string } }).location?.href);
+    } catch (error) {
+      return { kind: "fatal", error };
+    }
+
+    // EventSource cannot send headers: the endpoint takes the client token and the resume point
+    // in the query instead.
+    if (credential !== null) {
+      url.searchParams.set("access_token", credential);
+    }
+
+    if (this.#lastEventId !== null) {
+      url.searchParams.set("lastEventId", this.#lastEventId);
+    }
+
+    return new Promise<Outcome>((resolve) => {
+      const source = new Source(url.toString());
+      let openedAt: number | null = null;
+      const finish = (outcome: Outcome) => {
+        source.onopen = null;
+        source.onerror = null;
+        source.close();
+        this.#cancel = null;
+        resolve(outcome);
+      };
+
+      this.#cancel = () => finish(STOPPED);
+      source.onopen = () => {
+        openedAt = Date.now();
+        this.#opened();
+      };
+      source.addEventListener("balance.updated", (event) => {
+        this.#message({ type: "balance.updated", data: event.data, lastEventId: event.lastEventId });
+      });
+      // EventSource would reconnect by itself, but with the URL it was made with: the old token
+      // and no resume point. The client closes it and reconnects on its own terms.
+      source.onerror = () => {
+        if (openedAt === null) {
+          finish({ kind: "probe" });
+          return;
         }
 
-        const url = new URL(this.#host.streamUrl);
-        // EventSource cannot send headers: the endpoint takes the client token and the resume
-        // point in the query instead.
-        if (credential !== null) {
-          url.searchParams.set("access_token", credential);
+        if (this.#delivered || Date.now() - openedAt >= this.#host.reconnect.stableAfterMs) {
+          this.#attempt = 0;
         }
 
-        if (this.#lastEventId !== null) {
-          url.searchParams.set("lastEventId", this.#lastEventId);
-        }
-
-        return new Promise<Outcome>((resolve) => {
-          const source = new Source(url.toString());
-          let openedAt: number | null = null;
-          const finish = (outcome: Outcome) => {
-            source.onopen = null;
-            source.onerror = null;
-            source.close();
-            this.#cancel = null;
-            resolve(outcome);
-          };
-
-          this.#cancel = () => finish(STOPPED);
-          source.onopen = () => {
-            openedAt = Date.now();
-            this.#opened();
-          };
-          source.addEventListener("balance.updated", (event) => {
-            this.#message({ type: "balance.updated", data: event.data, lastEventId: event.lastEventId });
-          });
-          // EventSource would reconnect by itself, but with the URL it was made with: the old
-          // token and no resume point. The client closes it and reconnects on its own terms.
-          source.onerror = () => {
-            if (openedAt === null) {
-              finish({ kind: "probe" });
-              return;
-            }
-
-            if (this.#delivered || Date.now() - openedAt >= this.#host.reconnect.stableAfterMs) {
-              this.#attempt = 0;
-            }
-
-            finish({ kind: "retry", error: new Error("the event stream failed") });
-          };
-        });
-      },
-      (error: unknown) => ({ kind: "retry", error }) as Outcome,
-    );
+        finish({ kind: "retry", error: new Error("the event stream failed") });
+      };
+    });
   }
 
   /** An EventSource failed before it opened, which may be an expired token: a plain read tells. */
