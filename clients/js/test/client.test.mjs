@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import { EventSource as UndiciEventSource } from "undici";
-import { TallyClient, TallyError } from "../dist/index.js";
+import { TallyClient, TallyError } from "@tally/client";
 import { HostApp } from "./support/host.mjs";
 import { Proxy } from "./support/proxy.mjs";
 import { TallyServer, accountId, waitFor } from "./support/tally.mjs";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { formatCredits } from "../dist/index.js";
+import { formatCredits } from "@tally/client";
 
 test("amounts under 1,000 show in full, decimals included", () => {
   assert.equal(formatCredits(0), "0");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Window } from "happy-dom";
 import { EventSource as UndiciEventSource } from "undici";
-import { TallyClient } from "../dist/index.js";
+import { TallyClient } from "@tally/client";
 import { TallyServer, accountId, waitFor } from "./support/tally.mjs";
 
 // React DOM looks for a window and document when it loads, so they come first.
@@ -18,7 +18,7 @@ if (globalThis.navigator === undefined) {
 }
 const { createElement: h, StrictMode } = await import("react");
 const { createRoot } = await import("react-dom/client");
-const { TallyProvider, useCredits, CreditBalance } = await import("../dist/react.js");
+const { TallyProvider, useCredits, CreditBalance } = await import("@tally/client/react");
 
 /** @type {TallyServer} */
 let tally;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SseParser } from "../dist/index.js";
+import { SseParser } from "@tally/client";
 
 function parse(chunks) {
   const messages = [];
