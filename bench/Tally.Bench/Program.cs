@@ -19,8 +19,10 @@ var warmupSeconds = new Option<int>("--warmup") { Description = "Unmeasured seco
 var lanes = new Option<int?>("--lanes") { Description = "Group-commit lanes (transactions in flight at once; default: the store's)" };
 var httpClient = new Option<bool>("--http-client") { Description = "Drive the HTTP runs with HttpClient instead of the lean driver (comparison)" };
 var storm = new Option<bool>("--webhook-storm") { Description = "Only the DodoPayments replay storm: 100 payments × 10 duplicate webhooks, 64 in flight, per store" };
+var sse = new Option<int[]>("--sse") { Description = "Only live streams: this many SSE listeners (e.g. 1000 10000), charges at --sse-rate/s, per store", AllowMultipleArgumentsPerToken = true };
+var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, markdown };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -30,6 +32,22 @@ root.SetAction(async (parse, ct) =>
     var c = parse.GetValue(randomCallers);
     var h = parse.GetValue(hotCallers);
     var results = new List<ResultRow>();
+    if (parse.GetValue(sse) is { Length: > 0 } listenerCounts)
+    {
+        foreach (var count in listenerCounts)
+        {
+            foreach (var (store, database) in await SseDatabasesAsync(which, count))
+            {
+                var outcome = await SseFanOut.RunAsync($"SSE {store}, {count:N0} listeners, {parse.GetValue(sseRate):N0} charges/s offered", database, count, parse.GetValue(sseRate), duration);
+                results.Add(new ResultRow(outcome.Result, "p99 < 100 ms", 100 / outcome.Result.P99Ms));
+                AnsiConsole.MarkupLine($"{store}, {count:N0} listeners: {outcome.Streams:N0} streams open, server RSS {outcome.RssIdleMb:N0} MB idle, {outcome.RssLoadedMb:N0} MB after the charges (target < 200 MB at 1,000); {outcome.Result.Refused} events missed or extra");
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
     if (parse.GetValue(storm))
     {
         if (which is "all" or "postgres")
@@ -138,4 +156,21 @@ root.SetAction(async (parse, ct) =>
     ResultTable.Write(results, parse.GetValue(markdown));
     return 0;
 });
+
+// One database per store for an SSE run (SQLite in a temporary directory left for the OS to clean).
+static async Task<List<(string Store, string Database)>> SseDatabasesAsync(string which, int listeners)
+{
+    var databases = new List<(string, string)>();
+    if (which is "all" or "postgres")
+    {
+        databases.Add(("PostgreSQL", await (await PgServer.DurableAsync()).CreateDatabaseAsync($"sse{listeners}")));
+    }
+
+    if (which is "all" or "sqlite")
+    {
+        databases.Add(("SQLite", $"sqlite:{Path.Combine(Directory.CreateTempSubdirectory("tally-sse-").FullName, "sse.db")}"));
+    }
+
+    return databases;
+}
 return await root.Parse(args).InvokeAsync();

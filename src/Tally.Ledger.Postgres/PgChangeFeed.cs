@@ -14,6 +14,9 @@ namespace Tally.Ledger.Postgres;
 /// </summary>
 internal sealed class PgChangeFeed(NpgsqlDataSource dataSource, ILogger logger)
 {
+    /// <summary>The listening session's <c>application_name</c>.</summary>
+    public const string ApplicationName = "tally-changes";
+
     private static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(20);
 
     public async Task RunAsync(IChangeListener listener, CancellationToken cancellationToken)
@@ -52,7 +55,8 @@ internal sealed class PgChangeFeed(NpgsqlDataSource dataSource, ILogger logger)
 
         try
         {
-            await using (var listen = new NpgsqlCommand($"LISTEN {PgSql.ChangesChannel}", connection))
+            // Named, so operators (and tests) can find it in pg_stat_activity.
+            await using (var listen = new NpgsqlCommand($"SET application_name = '{ApplicationName}'; LISTEN {PgSql.ChangesChannel}", connection))
             {
                 await listen.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -76,7 +80,7 @@ internal sealed class PgChangeFeed(NpgsqlDataSource dataSource, ILogger logger)
             {
                 try
                 {
-                    await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                    await using var unlisten = new NpgsqlCommand("UNLISTEN *; RESET application_name", connection);
                     await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
                 }
                 catch (NpgsqlException)

@@ -153,3 +153,37 @@ public sealed class PaymentsOffServerFixture : ServerFixture
 
     protected override IEnumerable<string> Settings() => ["--TALLY_PAYMENTS_SANDBOX=false"];
 }
+
+/// <summary>A server over a database someone else made (a second instance of a pair).</summary>
+public sealed class SharedDatabaseServerFixture(string database, IEnumerable<string>? settings = null) : ServerFixture
+{
+    protected override Task<string> DatabaseAsync() => Task.FromResult(database);
+
+    protected override IEnumerable<string> Settings() => settings ?? [];
+}
+
+/// <summary>Two Tally instances over one PostgreSQL database, as behind a load balancer.</summary>
+public sealed class PostgresPairFixture : IAsyncLifetime
+{
+    public ServerFixture A { get; private set; } = null!;
+
+    public ServerFixture B { get; private set; } = null!;
+
+    /// <summary>The shared database's connection string.</summary>
+    public string Database { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await (await PgServer.SharedAsync()).CreateDatabaseAsync("pair");
+        A = new SharedDatabaseServerFixture(Database);
+        await A.InitializeAsync();
+        B = new SharedDatabaseServerFixture(Database);
+        await B.InitializeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await B.DisposeAsync();
+        await A.DisposeAsync();
+    }
+}
