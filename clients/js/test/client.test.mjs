@@ -278,6 +278,24 @@ describe("subscribe", () => {
     stream.unsubscribe();
   });
 
+  test("reconnect() opens a new connection at once and resumes where the old one was", async () => {
+    const account = accountId("again");
+    await tally.grant(account, 1);
+    const client = newClient({ baseUrl: proxy.url, account, apiKey: tally.apiKey, reconnect: fast });
+    const stream = collect(client);
+    await waitFor(() => client.connection === "open" && stream.updates.length === 1, { what: "the snapshot" });
+    const start = stream.updates[0].seq;
+    const before = proxy.requests.length;
+
+    client.reconnect();
+    await tally.charge(account, 1);
+    await waitFor(() => stream.entries().length === 1, { what: "the charge" });
+    assert.equal(stream.updates.length, 2, "no second snapshot");
+    const streams = proxy.requests.slice(before).filter((r) => r.includes("/events"));
+    assert.equal(streams.length, 1);
+    assert.match(streams[0], new RegExp(`\\r\\nLast-Event-ID: ${start}\\r\\n`, "i"));
+  });
+
   test("too far behind for a replay, it gets a fresh snapshot with the current balance, then goes on live", async () => {
     const account = accountId("behind");
     await tally.grant(account, 100);
