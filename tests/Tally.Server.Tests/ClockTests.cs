@@ -12,13 +12,16 @@ public sealed class ClockTests(FakeClockServerFixture server) : IClassFixture<Fa
     {
         using var admin = server.Client();
         var id = await admin.FundedAsync(1);
-        var token = (await admin.PostAsync($"/v1/accounts/{id}/client-tokens", new { ttlSeconds = 60 })).Is(201).Node("token").GetValue<string>();
-        using var browser = server.Client(token);
+        var issued = (await admin.PostAsync($"/v1/accounts/{id}/client-tokens", new { ttlSeconds = 60 })).Is(201);
+        using var browser = server.Client(issued.Node("token").GetValue<string>());
+        var expiresAt = issued.Node("expiresAt").GetValue<DateTimeOffset>();
 
-        server.Clock.Advance(TimeSpan.FromSeconds(59));
+        // Whole seconds, rounded up: at least the 60 s asked for, less than a second more.
+        (expiresAt - server.Clock.GetUtcNow()).ShouldBeInRange(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(61));
+        server.Clock.Advance(expiresAt - server.Clock.GetUtcNow() - TimeSpan.FromMilliseconds(1));
         (await browser.FetchAsync($"/v1/accounts/{id}")).Is(200);
 
-        server.Clock.Advance(TimeSpan.FromSeconds(1));
+        server.Clock.Advance(TimeSpan.FromMilliseconds(1));
         (await browser.FetchAsync($"/v1/accounts/{id}")).IsProblem(401, "unauthorized");
     }
 

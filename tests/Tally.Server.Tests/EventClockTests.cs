@@ -25,6 +25,25 @@ public sealed class EventClockTests(FakeClockServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_stream_opened_with_a_client_token_ends_when_the_token_expires()
+    {
+        using var admin = server.Client();
+        var account = await admin.FundedAsync(5);
+        var token = (await admin.PostAsync($"/v1/accounts/{account}/client-tokens", new { ttlSeconds = 60 })).Is(201).Node("token").GetValue<string>();
+        await using var stream = await SseClient.OpenAsync(server.Client(null), $"/v1/accounts/{account}/events?access_token={token}");
+        (await stream.NextAsync()).IsSnapshot.ShouldBeTrue();
+
+        server.Clock.Advance(TimeSpan.FromSeconds(30));
+        (await admin.PostAsync($"/v1/accounts/{account}/charges", new { amount = 1 })).Is(201);
+        (await stream.NextAsync()).IsSnapshot.ShouldBeFalse("still live before the expiry");
+
+        server.Clock.Advance(TimeSpan.FromSeconds(31));
+        await stream.WaitEndedAsync();
+        stream.Ended.ShouldBeTrue();
+        (await server.Client(null).FetchAsync($"/v1/accounts/{account}/events?access_token={token}")).IsProblem(401, "unauthorized");
+    }
+
+    [Fact]
     public async Task Stopping_the_server_ends_its_streams_cleanly()
     {
         var directory = Directory.CreateTempSubdirectory("tally-sse-stop-").FullName;

@@ -137,4 +137,21 @@ public abstract partial class ApiTests<TFixture>
         var events = await reader.UntilAsync(start + 200);
         events.Select(e => e.Seq).ShouldBe(Enumerable.Range(1, 200).Select(i => start + i));
     }
+
+    [Fact]
+    public async Task If_None_Match_compares_weakly_and_a_client_token_lives_at_least_its_ttl()
+    {
+        var account = await Admin.FundedAsync(3);
+        var etag = (await Admin.FetchAsync($"/v1/accounts/{account}/balance")).Is(200).Message.Headers.ETag!.Tag;
+        foreach (var match in new[] { etag, "W/" + etag, "\"0\", W/" + etag })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/accounts/{account}/balance");
+            request.Headers.TryAddWithoutValidation("If-None-Match", match);
+            (await Admin.SendAsync(request)).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotModified, match);
+        }
+
+        var before = DateTimeOffset.UtcNow;
+        var issued = (await Admin.PostAsync($"/v1/accounts/{account}/client-tokens", new { ttlSeconds = 60 })).Is(201);
+        issued.Node("expiresAt").GetValue<DateTimeOffset>().ShouldBeGreaterThanOrEqualTo(before.AddSeconds(60).AddMilliseconds(-before.Millisecond));
+    }
 }

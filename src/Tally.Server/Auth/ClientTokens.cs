@@ -25,14 +25,16 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
     public async Task<(string Token, DateTimeOffset ExpiresAt)> IssueAsync(string account, TimeSpan ttl, CancellationToken ct)
     {
         var key = (await KeysAsync(ct)).LastOrDefault(k => k.RetiredAt is null) ?? await RotateAsync(ct);
+        // Whole seconds on the wire, rounded up: a token lives at least the ttl it was asked for.
         var expires = time.GetUtcNow().Add(ttl);
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds());
+        var seconds = expires.ToUnixTimeSeconds();
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(expires > DateTimeOffset.FromUnixTimeSeconds(seconds) ? seconds + 1 : seconds);
         var payload = ApiKeys.Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Payload(account, expiresAt.ToUnixTimeSeconds(), key.Kid)));
         return ($"{Prefix}{payload}.{ApiKeys.Base64Url(Signature(key, payload))}", expiresAt);
     }
 
-    /// <summary>The account a valid, unexpired token is for; null for anything else.</summary>
-    public async Task<string?> VerifyAsync(string token, CancellationToken ct)
+    /// <summary>The account a valid, unexpired token is for, and when it expires; null for anything else.</summary>
+    public async Task<(string Account, DateTimeOffset ExpiresAt)?> VerifyAsync(string token, CancellationToken ct)
     {
         if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 2048)
         {
@@ -67,7 +69,7 @@ public sealed class ClientTokens(IAccessStore store, TimeProvider time) : IDispo
         }
 
         // Both parts decoded only from their canonical spelling (FromBase64Url), so one token has one form.
-        return CryptographicOperations.FixedTimeEquals(signature, Signature(key, parts[0])) ? payload.A : null;
+        return CryptographicOperations.FixedTimeEquals(signature, Signature(key, parts[0])) ? (payload.A, DateTimeOffset.FromUnixTimeSeconds(payload.E)) : null;
     }
 
     /// <summary>Makes a new signing key current; older keys still verify the tokens they signed.</summary>

@@ -13,10 +13,19 @@ public static class TallyClaims
     public const string Kind = "tally:kind";
     public const string Scope = "tally:scope";
     public const string Account = "tally:account";
+
+    /// <summary>When a client token expires (Unix seconds); API keys carry none.</summary>
+    public const string Expires = "tally:expires";
     public const string ApiKey = "api_key";
     public const string ClientToken = "client_token";
 
     public static string? CredentialOf(ClaimsPrincipal user) => user.FindFirst(Credential)?.Value;
+
+    /// <summary>When the credential stops being valid (client tokens), or null.</summary>
+    public static DateTimeOffset? ExpiresAt(ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirst(Expires)?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
 
     public static bool IsClientToken(ClaimsPrincipal user) => user.FindFirst(Kind)?.Value == ClientToken;
 
@@ -68,18 +77,20 @@ public sealed class TallyAuthenticationHandler(
 
         if (credential.StartsWith(ClientTokens.Prefix, StringComparison.Ordinal))
         {
-            var account = await tokens.VerifyAsync(credential, Context.RequestAborted);
-            if (account is null)
+            var verified = await tokens.VerifyAsync(credential, Context.RequestAborted);
+            if (verified is not { } token)
             {
                 return Fail("invalid or expired client token");
             }
 
+            var account = token.Account;
             return Success(
             [
                 new(TallyClaims.Credential, "ct:" + account),
                 new(TallyClaims.Kind, TallyClaims.ClientToken),
                 new(TallyClaims.Account, account),
                 new(TallyClaims.Scope, Scopes.Read),
+                new(TallyClaims.Expires, token.ExpiresAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ]);
         }
 

@@ -35,6 +35,11 @@ public static class TallyEndpoints
             self.Bind(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>());
         }
 
+        if (app.Services.GetRequiredService<IOptions<TallyOptions>>().Value.CorsOriginList.Count > 0)
+        {
+            app.UseCors();
+        }
+
         app.UseAuthentication();
         app.UseAuthorization();
         if (app.Services.GetRequiredService<IOptions<TallyOptions>>().Value.KeyRateLimit is not null)

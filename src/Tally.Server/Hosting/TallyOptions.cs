@@ -82,6 +82,13 @@ public sealed class TallyOptions
     [Range(0, 86_400)]
     public int SweepIntervalSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Browser origins (comma-separated, e.g. <c>https://app.example.com</c>) allowed to call the API
+    /// with a client token from another origin (CORS); none by default (serve Tally under the page's origin).
+    /// </summary>
+    [ConfigurationKeyName("TALLY_CORS_ORIGINS")]
+    public string? CorsOrigins { get; set; }
+
     /// <summary>How often a live stream (SSE) sends a <c>: ping</c> comment.</summary>
     [ConfigurationKeyName("TALLY_SSE_PING_SECONDS")]
     [Range(1, 300)]
@@ -204,6 +211,10 @@ public sealed class TallyOptions
     public TimeSpan DeductionWindow => TimeSpan.FromMilliseconds(DeductionWindowMs);
 
     public TimeSpan SweepInterval => TimeSpan.FromSeconds(SweepIntervalSeconds);
+
+    /// <summary><see cref="CorsOrigins"/> as a list.</summary>
+    public IReadOnlyList<string> CorsOriginList =>
+        (CorsOrigins ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     public TimeSpan ClientTokenDefaultTtl => TimeSpan.FromSeconds(ClientTokenTtlSeconds);
 

@@ -60,6 +60,15 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             failures.Add("DODO_WEBHOOK_SECRET must be whsec_ followed by base64");
         }
 
+        foreach (var origin in options.CorsOriginList)
+        {
+            // An origin is scheme://host[:port] — no path, no trailing slash, no wildcard.
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.GetLeftPart(UriPartial.Authority) != origin)
+            {
+                failures.Add($"TALLY_CORS_ORIGINS: '{origin}' is not an origin (scheme://host[:port], e.g. https://app.example.com)");
+            }
+        }
+
         if (options.Pricing.Problem() is { } pricing)
         {
             failures.Add(pricing);

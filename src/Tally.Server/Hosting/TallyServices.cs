@@ -50,6 +50,17 @@ public static class TallyServices
         services.AddAuthentication(TallyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TallyAuthenticationHandler>(TallyAuthenticationHandler.SchemeName, null);
         services.AddTallyAuthorization();
+        if (settings.CorsOriginList.Count > 0)
+        {
+            // Bearer credentials only (no cookies), so no AllowCredentials.
+            services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+                .WithOrigins([.. settings.CorsOriginList])
+                .WithMethods("GET", "POST", "PUT", "PATCH", "DELETE")
+                .WithHeaders("Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Last-Event-ID", "Cache-Control")
+                .WithExposedHeaders("ETag", "Idempotent-Replayed", "Retry-After", "Location")
+                .SetPreflightMaxAge(TimeSpan.FromHours(1))));
+        }
+
         services.AddTallyRateLimits(settings);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {

@@ -85,7 +85,8 @@ public static class AccountEndpoints
         var etag = $"\"{read.View.Seq}\"";
         http.Response.Headers.ETag = etag;
         http.Response.Headers.CacheControl = "no-cache";
-        if (read.Settled && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == etag || t.Trim() == "*")))
+        // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"17" matches "17" (proxies weaken ETags when they compress).
+        if (read.Settled && http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Any(t => t == "*" || (t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t) == etag)))
         {
             return new BytesResult(StatusCodes.Status304NotModified, [], "application/json");
         }

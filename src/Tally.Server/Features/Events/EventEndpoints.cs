@@ -20,7 +20,7 @@ public static class EventEndpoints
 
     [Refusals(404)]
     private static async Task<EventStreamAnswer<BalanceEventDto>> StreamAsync(
-        string externalId, HttpContext http, CreditLedger ledger, ChangeHub hub, IOptions<TallyOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory logs, CancellationToken ct)
+        string externalId, HttpContext http, CreditLedger ledger, ChangeHub hub, IOptions<TallyOptions> options, IHostApplicationLifetime lifetime, ILoggerFactory logs, TimeProvider time, CancellationToken ct)
     {
         var settings = options.Value;
         // Followed before the first read, so a change committed in between wakes the stream.
@@ -43,7 +43,8 @@ public static class EventEndpoints
             }
 
             return EventStreamAnswer<BalanceEventDto>.Of(new EventStream(
-                logs.CreateLogger(typeof(EventStream).FullName!), externalId, first, last, follower, hub, ledger, settings.SseReplayLimit, TimeSpan.FromSeconds(settings.SseWriteTimeoutSeconds), lifetime.ApplicationStopping));
+                logs.CreateLogger(typeof(EventStream).FullName!), externalId, first, last, follower, hub, ledger, settings.SseReplayLimit, TimeSpan.FromSeconds(settings.SseWriteTimeoutSeconds),
+                new StreamEnd(TallyClaims.ExpiresAt(http.User), time, lifetime.ApplicationStopping)));
         }
         catch
         {

@@ -30,7 +30,7 @@ internal sealed partial class EventStream(
     CreditLedger ledger,
     int replayLimit,
     TimeSpan writeTimeout,
-    CancellationToken stopping) : IResult
+    StreamEnd end) : IResult
 {
     private static readonly Gauge Open = Metrics.CreateGauge("tally_sse_streams", "Live streams (SSE) open on this instance.");
 
@@ -53,7 +53,10 @@ internal sealed partial class EventStream(
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
             httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
+            using var expired = end.ExpiresAt is { } at
+                ? new CancellationTokenSource(TimeSpan.FromTicks(Math.Max(0, (at - end.Time.GetUtcNow()).Ticks)), end.Time)
+                : new CancellationTokenSource();
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, end.Stopping, expired.Token);
             var ct = ended.Token;
             var writer = response.BodyWriter;
             var last = Write(writer, first, lastEventId);
@@ -89,7 +92,8 @@ internal sealed partial class EventStream(
         }
         catch (OperationCanceledException)
         {
-            // The client went away or the server is stopping: the response simply ends.
+            // The client went away, its client token expired, or the server is stopping: the
+            // response simply ends (a client resumes by Last-Event-ID, with a fresh token if need be).
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -165,3 +169,9 @@ internal sealed partial class EventStream(
         }
     }
 }
+
+/// <summary>
+/// What ends a stream besides its client: the server stopping, and the expiry of the client token
+/// that opened it (a stream never outlives its credential), on <paramref name="Time"/>'s clock.
+/// </summary>
+internal sealed record StreamEnd(DateTimeOffset? ExpiresAt, TimeProvider Time, CancellationToken Stopping);
