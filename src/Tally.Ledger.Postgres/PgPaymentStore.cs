@@ -38,14 +38,42 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
     public async Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(PaymentRecordSql.ListPayments, Payment, cancellationToken, account ?? "", before ?? "", limit);
 
-    public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
-        ExecuteAsync(PaymentRecordSql.UpdatePayment, cancellationToken, PaymentRecordSql.Changes(payment, Time));
+    /// <summary>With its outbound event (payment.succeeded) in the same transaction when the status becomes succeeded.</summary>
+    public async Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await ScalarAsync(connection, transaction, "SELECT status FROM payments WHERE id = $1 FOR UPDATE", cancellationToken, payment.Id) as string;
+        await using (var update = Command(connection, transaction, PaymentRecordSql.UpdatePayment, PaymentRecordSql.Changes(payment, Time)))
+        {
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
 
+        var after = await ScalarAsync(connection, transaction, "SELECT status FROM payments WHERE id = $1", cancellationToken, payment.Id) as string;
+        await AddPaymentEventsAsync(connection, transaction, PaymentEventRules.OfPayment(before, after, payment.Id), payment.UpdatedAt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>With its outbound event (payment.refunded) in the same transaction when it records a refund.</summary>
     public async Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(effect);
-        await ExecuteAsync(PaymentRecordSql.InsertEffect, cancellationToken, PaymentRecordSql.Values(effect, Time));
-        await ExecuteAsync(PaymentRecordSql.SumEffects, cancellationToken, effect.PaymentId, PgTime.ToDb(effect.At));
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int recorded;
+        await using (var insert = Command(connection, transaction, PaymentRecordSql.InsertEffect, PaymentRecordSql.Values(effect, Time)))
+        {
+            recorded = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var sum = Command(connection, transaction, PaymentRecordSql.SumEffects, effect.PaymentId, PgTime.ToDb(effect.At)))
+        {
+            await sum.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await AddPaymentEventsAsync(connection, transaction, PaymentEventRules.OfEffect(effect, recorded == 1), effect.At, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken) =>
@@ -70,8 +98,45 @@ public sealed partial class PostgresLedgerStore : IPaymentStore
     public async Task<SubscriptionRecord?> FindSubscriptionAsync(string provider, string providerSubscriptionId, CancellationToken cancellationToken) =>
         (await QueryAsync(PaymentRecordSql.FindSubscription, Subscription, cancellationToken, provider, providerSubscriptionId)).FirstOrDefault();
 
-    public Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken) =>
-        ExecuteAsync(PaymentRecordSql.UpsertSubscription, cancellationToken, PaymentRecordSql.Values(subscription, Time));
+    /// <summary>With its outbound events (subscription.activated, .renewed, .cancelled) in the same transaction.</summary>
+    public async Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        SubscriptionRecord? before = null;
+        await using (var read = Command(connection, transaction, PaymentRecordSql.FindSubscription + " FOR UPDATE", subscription.Provider, subscription.ProviderSubscriptionId))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                before = Subscription(reader);
+            }
+        }
+
+        await using (var upsert = Command(connection, transaction, PaymentRecordSql.UpsertSubscription, PaymentRecordSql.Values(subscription, Time)))
+        {
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await AddPaymentEventsAsync(connection, transaction, PaymentEventRules.OfSubscription(before, subscription), subscription.UpdatedAt, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static async Task AddPaymentEventsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<(string Type, string Subject)> events, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        foreach (var (type, subject) in events)
+        {
+            await using var insert = Command(connection, transaction, InsertOutboxEvent, type, subject, PgTime.ToDb(at));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken, params object?[] values)
+    {
+        await using var command = Command(connection, transaction, sql, values);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(string? account, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(PaymentRecordSql.ListSubscriptions, Subscription, cancellationToken, account ?? "", limit);

@@ -27,6 +27,7 @@ internal static partial class PgWriter
         AddHolds(writes, accounts);
         AddEntries(writes, accounts);
         AddIdempotency(writes, snapshot.NewIdempotency);
+        AddOutbox(writes, snapshot);
         var batch = connection.CreateBatch();
         batch.BatchCommands.Add(writes.ToCommand());
         AddNotify(batch, snapshot);
@@ -198,6 +199,15 @@ internal static partial class PgWriter
             batch.Add(PgSql.InsertIdempotency,
                 Col(rows, r => r.Key), Col(rows, r => r.Fingerprint), Col(rows, r => r.OutcomeJson), Col(rows, r => r.ResponseStatus),
                 Col(rows, r => r.ResponseBody), Col(rows, r => PgTime.ToDb(r.CreatedAt)));
+        }
+    }
+
+    /// <summary>One outbox row per transaction that wrote something outbound webhooks report (docs/webhooks.md).</summary>
+    private static void AddOutbox(CombinedWrite batch, LedgerSnapshot snapshot)
+    {
+        if (PostgresLedgerStore.OutboxWrite(snapshot) is { } outbox)
+        {
+            batch.Add(outbox.Sql, outbox.Values);
         }
     }
 

@@ -38,14 +38,45 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
     public Task<IReadOnlyList<PaymentRecord>> ListPaymentsAsync(string? account, string? before, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<PaymentRecord>>(session => ReadAll(session[PaymentRecordSql.ListPayments].Query(account ?? "", before ?? "", limit), Payment), cancellationToken);
 
-    public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken) =>
-        ExecuteWrite(PaymentRecordSql.UpdatePayment, PaymentRecordSql.Changes(payment, Time));
+    private const string PaymentStatusById = "SELECT status FROM payments WHERE id = $1";
 
-    public async Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken)
+    /// <summary>With its outbound event (payment.succeeded) in the same transaction when the status becomes succeeded.</summary>
+    public Task UpdatePaymentAsync(PaymentRecord payment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payment);
+        return WithWriterAsync(session =>
+        {
+            using var transaction = session.Begin(write: true);
+            var before = session[PaymentStatusById].Scalar(payment.Id) as string;
+            session[PaymentRecordSql.UpdatePayment].Execute(PaymentRecordSql.Changes(payment, Time));
+            var after = session[PaymentStatusById].Scalar(payment.Id) as string;
+            AddPaymentEvents(session, PaymentEventRules.OfPayment(before, after, payment.Id), payment.UpdatedAt);
+            transaction.Commit();
+            return 0;
+        });
+    }
+
+    /// <summary>With its outbound event (payment.refunded) in the same transaction when it records a refund.</summary>
+    public Task RecordEffectAsync(PaymentEffect effect, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(effect);
-        await ExecuteWrite(PaymentRecordSql.InsertEffect, PaymentRecordSql.Values(effect, Time));
-        await ExecuteWrite(PaymentRecordSql.SumEffects, effect.PaymentId, SqliteTime.ToMicros(effect.At));
+        return WithWriterAsync(session =>
+        {
+            using var transaction = session.Begin(write: true);
+            var recorded = session[PaymentRecordSql.InsertEffect].Execute(PaymentRecordSql.Values(effect, Time));
+            session[PaymentRecordSql.SumEffects].Execute(effect.PaymentId, SqliteTime.ToMicros(effect.At));
+            AddPaymentEvents(session, PaymentEventRules.OfEffect(effect, recorded == 1), effect.At);
+            transaction.Commit();
+            return 0;
+        });
+    }
+
+    private static void AddPaymentEvents(SqliteSession session, IEnumerable<(string Type, string Subject)> events, DateTimeOffset at)
+    {
+        foreach (var (type, subject) in events)
+        {
+            session[InsertOutboxEvent].Execute(type, subject, SqliteTime.ToMicros(at));
+        }
     }
 
     public Task<bool> HasEffectAsync(string key, CancellationToken cancellationToken) =>
@@ -70,8 +101,20 @@ public sealed partial class SqliteLedgerStore : IPaymentStore
     public Task<SubscriptionRecord?> FindSubscriptionAsync(string provider, string providerSubscriptionId, CancellationToken cancellationToken) =>
         ReadAsync(session => ReadAll(session[PaymentRecordSql.FindSubscription].Query(provider, providerSubscriptionId), Subscription).FirstOrDefault(), cancellationToken);
 
-    public Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken) =>
-        ExecuteWrite(PaymentRecordSql.UpsertSubscription, PaymentRecordSql.Values(subscription, Time));
+    /// <summary>With its outbound events (subscription.activated, .renewed, .cancelled) in the same transaction.</summary>
+    public Task SaveSubscriptionAsync(SubscriptionRecord subscription, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        return WithWriterAsync(session =>
+        {
+            using var transaction = session.Begin(write: true);
+            var before = ReadAll(session[PaymentRecordSql.FindSubscription].Query(subscription.Provider, subscription.ProviderSubscriptionId), Subscription).FirstOrDefault();
+            session[PaymentRecordSql.UpsertSubscription].Execute(PaymentRecordSql.Values(subscription, Time));
+            AddPaymentEvents(session, PaymentEventRules.OfSubscription(before, subscription), subscription.UpdatedAt);
+            transaction.Commit();
+            return 0;
+        });
+    }
 
     public Task<IReadOnlyList<SubscriptionRecord>> ListSubscriptionsAsync(string? account, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<SubscriptionRecord>>(session => ReadAll(session[PaymentRecordSql.ListSubscriptions].Query(account ?? "", limit), Subscription), cancellationToken);

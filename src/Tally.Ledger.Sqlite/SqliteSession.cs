@@ -234,6 +234,15 @@ internal sealed class SqliteSession : IDisposable
         {
             this[Sql.InsertIdempotency].Apply(row.Key, row.Fingerprint, row.OutcomeJson, row.ResponseStatus, row.ResponseBody, SqliteTime.ToMicros(row.CreatedAt));
         }
+
+        // One outbox row per transaction that did something outbound webhooks report (docs/webhooks.md).
+        if (Webhooks.OutboxFacts.Of(snapshot) is { } facts)
+        {
+            this[SqliteLedgerStore.InsertOutbox].Apply(
+                SqliteLedgerStore.JoinIds(facts.Entries), string.Join(',', facts.FrozenAccounts),
+                string.Join(',', facts.FrozenSeqs.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                SqliteLedgerStore.JoinIds(facts.ExpiredHolds), string.Join(',', facts.ExpiredHoldAccounts), SqliteTime.ToMicros(snapshot.Now));
+        }
     }
 
     private void WriteAccount(AccountRow a)

@@ -187,6 +187,7 @@ internal static class Accounts
         }
 
         account.Frozen = frozen;
+        account.BecameFrozen = frozen;
         MarkSettingsChanged(ctx, account);
         Journal.Touch(ctx, account);
     }

@@ -40,6 +40,12 @@ public sealed class AccountRow : Row
     /// </summary>
     public bool SettingsChanged { get; set; }
 
+    /// <summary>
+    /// The account went from unfrozen to frozen in this transaction: the outbox records it
+    /// (<c>account.frozen</c>), since the journal holds no line for a freeze.
+    /// </summary>
+    public bool BecameFrozen { get; set; }
+
     /// <summary>Whether the newest entry written in this transaction carries the account's <see cref="Seq"/>.</summary>
     public bool SeqIsInNewEntries => NewEntries.Count > 0 && NewEntries[^1].Seq == Seq;
 
@@ -65,6 +71,7 @@ public sealed class AccountRow : Row
         IsNew = IsNew,
         IsDirty = IsDirty,
         SettingsChanged = SettingsChanged,
+        BecameFrozen = BecameFrozen,
         Balances = Balances.ToDictionary(p => p.Key, p => p.Value.Clone(), StringComparer.Ordinal),
         Lots = Lots.ConvertAll(l => l.Clone()),
         Holds = Holds.ConvertAll(h => h.Clone()),
