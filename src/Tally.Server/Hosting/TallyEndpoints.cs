@@ -17,6 +17,7 @@ using Tally.Server.Features.Payments;
 using Tally.Server.Features.Pricing;
 using Tally.Server.Features.Selling;
 using Tally.Server.Features.Transfers;
+using Tally.Server.Features.Webhooks;
 
 namespace Tally.Server.Hosting;
 
@@ -71,6 +72,7 @@ public static class TallyEndpoints
         v1.MapPayments();
         v1.MapSubscriptions();
         v1.MapWebhookEvents();
+        v1.MapOutboundWebhooks();
         app.MapDodoWebhook();
         if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)
         {

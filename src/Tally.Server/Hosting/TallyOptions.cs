@@ -195,6 +195,49 @@ public sealed class TallyOptions
     [Range(0, 7 * 24 * 60)]
     public int ReconcilePendingMinutes { get; set; } = 30;
 
+    /// <summary>Allow webhook endpoints at http:// URLs and private or loopback addresses (demos and tests only: it turns the SSRF guard off).</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOKS_ALLOW_PRIVATE_URLS")]
+    public bool WebhooksAllowPrivateUrls { get; set; }
+
+    /// <summary>How long a webhook delivery waits for the endpoint's answer before hanging up.</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOK_TIMEOUT_SECONDS")]
+    [Range(1, 60)]
+    public int WebhookTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How often the outbox relay and the delivery worker look for work when nothing woke them.</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOK_POLL_MS")]
+    [Range(10, 60_000)]
+    public int WebhookPollMs { get; set; } = 250;
+
+    /// <summary>How long a failing delivery is retried (from its first attempt).</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOK_RETRY_HOURS")]
+    [Range(1, 720)]
+    public int WebhookRetryHours { get; set; } = 72;
+
+    /// <summary>Deliveries one instance sends at once.</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOK_CONCURRENCY")]
+    [Range(1, 256)]
+    public int WebhookConcurrency { get; set; } = 32;
+
+    /// <summary>Run the outbox relay and the delivery worker on this instance (every instance may; they share the work).</summary>
+    [ConfigurationKeyName("TALLY_WEBHOOK_WORKERS")]
+    public bool WebhookWorkers { get; set; } = true;
+
+    /// <summary>credit.balance_low fires when a balance falls below this (whole units), for accounts without their own lowBalanceThreshold.</summary>
+    [ConfigurationKeyName("CREDIT_LOW_BALANCE_THRESHOLD")]
+    [Range(0, 1_000_000_000_000)]
+    public long LowBalanceThreshold { get; set; } = 10;
+
+    /// <summary>Outbound webhooks' settings.</summary>
+    public Features.Webhooks.WebhookSettings Webhooks => new(
+        WebhooksAllowPrivateUrls,
+        TimeSpan.FromSeconds(WebhookTimeoutSeconds),
+        TimeSpan.FromMilliseconds(WebhookPollMs),
+        new Tally.Ledger.Webhooks.RetrySchedule(TimeSpan.FromSeconds(30), TimeSpan.FromHours(12), TimeSpan.FromHours(WebhookRetryHours)),
+        WebhookConcurrency,
+        WebhookWorkers,
+        LowBalanceThreshold);
+
     /// <summary>How payments become credits.</summary>
     public PaymentSettings Payments => new(
         Pricing,

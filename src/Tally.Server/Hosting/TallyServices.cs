@@ -9,6 +9,7 @@ using Tally.Ledger.Storage;
 using Tally.Server.Auth;
 using Tally.Server.Features.Events;
 using Tally.Server.Features.Payments;
+using Tally.Server.Features.Webhooks;
 using Tally.Server.Http;
 using Tally.Server.Ops;
 
@@ -37,6 +38,7 @@ public static class TallyServices
         services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
         services.AddTallyPayments(settings);
+        services.AddTallyWebhooks(settings.Webhooks);
         services.AddSingleton<TallyMetrics>();
         services.AddSingleton<LedgerGateway>();
         services.AddSingleton<HttpIdempotency>();

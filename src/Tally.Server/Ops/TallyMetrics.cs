@@ -14,6 +14,23 @@ public sealed class TallyMetrics
     private static readonly Counter Replays = Metrics.CreateCounter(
         "tally_idempotent_replays_total", "Requests answered from a stored idempotency key.");
 
+    private static readonly Gauge Backlog = Metrics.CreateGauge(
+        "tally_webhook_outbox_backlog", "Outbox rows (write transactions with events) waiting for the relay, as an idle relay last counted them.");
+
+    private static readonly Counter Deliveries = Metrics.CreateCounter(
+        "tally_webhook_deliveries_total", "Outbound webhook delivery attempts by result (succeeded, failed, interrupted).",
+        new CounterConfiguration { LabelNames = ["result"] });
+
+    private static readonly Histogram Lag = Metrics.CreateHistogram(
+        "tally_webhook_delivery_lag_seconds", "From an event's change to its successful delivery (retries included).",
+        new HistogramConfiguration { Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86_400] });
+
+    public static void OutboxBacklog(long rows) => Backlog.Set(rows);
+
+    public static void DeliveriesFinished(string result, int count) => Deliveries.WithLabels(result).Inc(count);
+
+    public static void DeliveryLag(TimeSpan lag) => Lag.Observe(Math.Max(0, lag.TotalSeconds));
+
     public void Record(IReadOnlyList<LedgerCommand> commands, RequestOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(commands);

@@ -1,0 +1,145 @@
+using Tally.Ledger.Webhooks;
+using Tally.Server.Ops;
+
+namespace Tally.Server.Features.Webhooks;
+
+/// <summary>
+/// Runs on every instance: claims outbox rows (oldest first; on PostgreSQL each instance skips the
+/// rows another holds), renders their events, stores each event once with one pending delivery per
+/// endpoint that receives it, deletes the rows — one transaction — and wakes the delivery worker.
+/// Polls every TALLY_WEBHOOK_POLL_MS when idle and runs back to back while rows are waiting.
+/// </summary>
+public sealed partial class OutboxRelay(IWebhookStore store, EventRenderer renderer, WebhookSettings settings, WebhookSignal signal, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService
+{
+    /// <summary>One pass: (rows claimed, deliveries created).</summary>
+    public async Task<(int Rows, int Deliveries)> RelayOnceAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var result = await store.RelayAsync(WebhookSettings.RelayBatch, now, now + settings.Schedule.Horizon, renderer.RenderAsync, ct);
+        if (result.Deliveries > 0)
+        {
+            signal.Wake();
+        }
+
+        return result;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (rows, _) = await RelayOnceAsync(stoppingToken);
+                failures = 0;
+                if (rows == WebhookSettings.RelayBatch)
+                {
+                    continue;
+                }
+
+                TallyMetrics.OutboxBacklog(await store.CountOutboxAsync(stoppingToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Nothing was committed: the rows stay in the outbox for the next pass.
+                RelayFailed(logger, e);
+                failures = Math.Min(failures + 1, 6);
+            }
+
+            await Task.Delay(settings.PollInterval * (1 << failures), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "The outbox relay failed; its rows stay for the next pass")]
+    private static partial void RelayFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// Runs on every instance: claims due delivery attempts (each held under a lease, so no other
+/// worker sends it), sends them concurrently outside any transaction, and records every result
+/// in one transaction with the next attempt of each failure (backoff with jitter, until the
+/// horizon). Attempts whose lease ran out (their worker died mid-send) become failed
+/// ("interrupted") with their next attempt scheduled: an attempt is never sent twice.
+/// </summary>
+public sealed partial class DeliveryWorker(IWebhookStore store, WebhookSender sender, WebhookSettings settings, WebhookSignal signal, TimeProvider time, ILogger<DeliveryWorker> logger) : BackgroundService
+{
+    private const int ClaimBatch = 256;
+    private long _leasesCheckedAt = long.MinValue;
+
+    /// <summary>One pass: sends what is due now; returns how many attempts it made.</summary>
+    public async Task<int> DeliverOnceAsync(CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (Environment.TickCount64 - _leasesCheckedAt >= 1000)
+        {
+            _leasesCheckedAt = Environment.TickCount64;
+            if (await store.ExpireLeasesAsync(now, settings.Schedule, ct) is > 0 and var interrupted)
+            {
+                TallyMetrics.DeliveriesFinished("interrupted", interrupted);
+                Interrupted(logger, interrupted);
+            }
+        }
+
+        var claimed = await store.ClaimDeliveriesAsync(now, now + settings.Lease, ClaimBatch, ct);
+        if (claimed.Count == 0)
+        {
+            return 0;
+        }
+
+        var outcomes = new DeliveryOutcome[claimed.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, claimed.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = ct },
+            async (i, token) =>
+            {
+                var delivery = claimed[i];
+                var result = await sender.SendAsync(delivery, token);
+                var at = time.GetUtcNow();
+                outcomes[i] = new DeliveryOutcome(delivery, result.Succeeded, result.ResponseStatus, result.Error,
+                    result.Succeeded ? null : settings.Schedule.Next(delivery.Retry, at, delivery.GiveUpAt));
+                if (result.Succeeded)
+                {
+                    TallyMetrics.DeliveryLag(at - delivery.EventCreatedAt);
+                }
+            });
+        await store.RecordDeliveriesAsync(outcomes, time.GetUtcNow(), CancellationToken.None);
+        foreach (var o in outcomes)
+        {
+            TallyMetrics.DeliveriesFinished(o.Succeeded ? "succeeded" : "failed", 1);
+        }
+
+        return claimed.Count;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var sent = await DeliverOnceAsync(stoppingToken);
+                failures = 0;
+                if (sent == ClaimBatch)
+                {
+                    continue;
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Claimed attempts not recorded stay leased; past the lease they count as interrupted.
+                DeliveryFailed(logger, e);
+                failures = Math.Min(failures + 1, 6);
+            }
+
+            await signal.WaitAsync(settings.PollInterval * (1 << failures), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "The webhook delivery worker failed; it tries again")]
+    private static partial void DeliveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "{Count} webhook delivery attempt(s) were interrupted (their worker stopped mid-send); their next attempts are scheduled")]
+    private static partial void Interrupted(ILogger logger, int count);
+}
