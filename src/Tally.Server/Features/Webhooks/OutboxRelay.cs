@@ -70,17 +70,13 @@ public sealed partial class DeliveryWorker(IWebhookStore store, WebhookSender se
     /// <summary>One pass: sends what is due now; returns how many attempts it made.</summary>
     public async Task<int> DeliverOnceAsync(CancellationToken ct)
     {
-        var now = time.GetUtcNow();
         if (Environment.TickCount64 - _leasesCheckedAt >= 1000)
         {
             _leasesCheckedAt = Environment.TickCount64;
-            if (await store.ExpireLeasesAsync(now, settings.Schedule, ct) is > 0 and var interrupted)
-            {
-                TallyMetrics.DeliveriesFinished("interrupted", interrupted);
-                Interrupted(logger, interrupted);
-            }
+            await RecoverLeasesAsync(ct);
         }
 
+        var now = time.GetUtcNow();
         var claimed = await store.ClaimDeliveriesAsync(now, now + settings.Lease, ClaimBatch, ct);
         if (claimed.Count == 0)
         {
@@ -110,6 +106,19 @@ public sealed partial class DeliveryWorker(IWebhookStore store, WebhookSender se
         }
 
         return claimed.Count;
+    }
+
+    /// <summary>Attempts whose lease ran out become failed ("interrupted") with their next attempt scheduled; returns how many. Runs at most once a second in <see cref="DeliverOnceAsync"/>.</summary>
+    public async Task<int> RecoverLeasesAsync(CancellationToken ct)
+    {
+        var interrupted = await store.ExpireLeasesAsync(time.GetUtcNow(), settings.Schedule, ct);
+        if (interrupted > 0)
+        {
+            TallyMetrics.DeliveriesFinished("interrupted", interrupted);
+            Interrupted(logger, interrupted);
+        }
+
+        return interrupted;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
