@@ -24,7 +24,16 @@ public sealed class HttpScenarios : IAsyncDisposable
         _lean = lean;
     }
 
-    public static async Task<HttpScenarios> StartAsync(string database, bool useHttpClient)
+    /// <summary>Successful charges so far (the outbox scenarios count the events they must deliver).</summary>
+    public long Charged => Interlocked.Read(ref _charged);
+
+    private long _charged;
+
+    public IServiceProvider Services => _app.Services;
+
+    public HttpClient Client => _client;
+
+    public static async Task<HttpScenarios> StartAsync(string database, bool useHttpClient, params string[] settings)
     {
         var key = "tally_sk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
         var app = TallyHost.Build(
@@ -32,6 +41,7 @@ public sealed class HttpScenarios : IAsyncDisposable
             "--urls", "http://127.0.0.1:0", $"--TALLY_DATABASE={database}", $"--TALLY_BOOTSTRAP_API_KEY={key}",
             "--TALLY_SWEEP_INTERVAL_SECONDS=0", "--CREDIT_MAX_BALANCE=1000000000000", "--CREDIT_MAX_PER_OPERATION=1000000000000",
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
+            .. settings,
         ]);
         await app.StartAsync();
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
@@ -45,15 +55,25 @@ public sealed class HttpScenarios : IAsyncDisposable
 
     public async Task<bool> ChargeAsync(string account)
     {
+        bool charged;
         if (_lean is not null)
         {
-            return await _lean.PostAsync($"/v1/accounts/{account}/charges", ChargeOne) == (int)HttpStatusCode.Created;
+            charged = await _lean.PostAsync($"/v1/accounts/{account}/charges", ChargeOne) == (int)HttpStatusCode.Created;
+        }
+        else
+        {
+            using var content = new ByteArrayContent(ChargeOne);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await _client.PostAsync($"/v1/accounts/{account}/charges", content);
+            charged = response.StatusCode == HttpStatusCode.Created;
         }
 
-        using var content = new ByteArrayContent(ChargeOne);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await _client.PostAsync($"/v1/accounts/{account}/charges", content);
-        return response.StatusCode == HttpStatusCode.Created;
+        if (charged)
+        {
+            Interlocked.Increment(ref _charged);
+        }
+
+        return charged;
     }
 
     public Task<LoadResult> ChargeRandomAsync(string name, string[] accounts, int callers, TimeSpan warmup, TimeSpan duration) =>

@@ -21,8 +21,9 @@ var httpClient = new Option<bool>("--http-client") { Description = "Drive the HT
 var storm = new Option<bool>("--webhook-storm") { Description = "Only the DodoPayments replay storm: 100 payments × 10 duplicate webhooks, 64 in flight, per store" };
 var sse = new Option<int[]>("--sse") { Description = "Only live streams: this many SSE listeners (e.g. 1000 10000), charges at --sse-rate/s, per store", AllowMultipleArgumentsPerToken = true };
 var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
+var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhooks: HTTP charges with no endpoint and with one subscribed to credit.deducted (a local receiver), then the delivery rate of the backlog, per store" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, markdown };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -62,6 +63,47 @@ root.SetAction(async (parse, ct) =>
             try
             {
                 results.Add(new ResultRow(await WebhookStorm.RunAsync("webhook storm SQLite, 100 payments × 10 duplicates, 64 in flight", $"sqlite:{Path.Combine(directory.FullName, "storm.db")}", 100, 10, 64), "one grant each", null));
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(outbox))
+    {
+        var callers = parse.GetValue(httpCallers)?.FirstOrDefault() ?? 64;
+        if (which is "all" or "postgres")
+        {
+            var pg = await (await PgServer.DurableAsync()).CreateDatabaseAsync("outbox");
+            await using (var store = new PostgresLedgerStore(pg))
+            {
+                await store.MigrateAsync(ct);
+                var ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                await store.ExecuteAsync("ANALYZE", ct);
+                await store.DisposeAsync();
+                results.AddRange(await OutboxScenarios.RunAsync("PostgreSQL", pg, ids, callers, warmup, duration));
+            }
+        }
+
+        if (which is "all" or "sqlite")
+        {
+            var directory = Directory.CreateTempSubdirectory("tally-outbox-");
+            try
+            {
+                var path = Path.Combine(directory.FullName, "outbox.db");
+                string[] ids;
+                await using (var store = new SqliteLedgerStore(path))
+                {
+                    await store.MigrateAsync(ct);
+                    ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                }
+
+                results.AddRange(await OutboxScenarios.RunAsync("SQLite", $"sqlite:{path}", ids, callers, warmup, duration));
             }
             finally
             {

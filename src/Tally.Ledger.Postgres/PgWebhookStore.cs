@@ -22,8 +22,11 @@ public sealed partial class PostgresLedgerStore : IWebhookStore
         VALUES ('{}', '{}', '{}', '{}', '{}', $1, $2, $3)
         """;
 
+    // The claims lock their rows in an ARRAY() sub-select, so the outer statement is a primary-key
+    // lookup whatever the generic plan (the store forces generic plans) guesses about the LIMIT.
+    // A row locked (and, at the outer statement's recheck, changed) by another worker is skipped.
     private const string ClaimOutbox = $"""
-        DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        DELETE FROM outbox WHERE id = ANY(ARRAY(SELECT id FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED))
         RETURNING {WebhookSql.OutboxColumns}
         """;
 
@@ -43,7 +46,7 @@ public sealed partial class PostgresLedgerStore : IWebhookStore
     private const string ClaimDeliveries = $"""
         WITH d AS (
             UPDATE webhook_deliveries SET status = 'sending', lease_until = $2
-            WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+            WHERE id = ANY(ARRAY(SELECT id FROM webhook_deliveries WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)) AND status = 'pending'
             RETURNING *)
         SELECT {WebhookSql.ClaimedColumns}
         FROM d JOIN outbound_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id
@@ -64,7 +67,7 @@ public sealed partial class PostgresLedgerStore : IWebhookStore
 
     private const string InterruptLeases = """
         UPDATE webhook_deliveries SET status = 'failed', error = 'interrupted: the worker sending it stopped before recording an answer', finished_at = $1, lease_until = NULL
-        WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'sending' AND lease_until < $1 ORDER BY lease_until LIMIT 100 FOR UPDATE SKIP LOCKED)
+        WHERE id = ANY(ARRAY(SELECT id FROM webhook_deliveries WHERE status = 'sending' AND lease_until < $1 ORDER BY lease_until LIMIT 100 FOR UPDATE SKIP LOCKED)) AND status = 'sending'
         RETURNING endpoint_id, event_id, event_type, attempt, retry, give_up_at
         """;
 

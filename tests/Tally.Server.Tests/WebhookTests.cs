@@ -360,6 +360,29 @@ public abstract class WebhookTests<TFixture>(TFixture server)
     }
 
     [Fact]
+    public async Task A_purchase_and_its_refund_are_events_once_each_however_often_their_webhooks_come()
+    {
+        await using var receiver = await ReceiverAsync();
+        var endpoint = await EndpointAsync(receiver, "payment.succeeded", "payment.refunded");
+        var account = await NewAccountAsync();
+        var package = $"pk-{Guid.NewGuid():N}"[..24];
+        (await Admin.PostAsync("/v1/packages", new { id = package, name = "500 pack", credits = 500, price = new { amount = 499 }, dodoProductId = $"prod_{package}" })).Is(201);
+        var opened = (await Admin.PostAsync("/v1/checkout", new { account, packageId = package })).Is(201);
+        var payment = opened.Node("paymentId").GetValue<string>();
+        var session = opened.Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+        var paid = (await Admin.PostAsync($"/sandbox/dodo/sandbox/checkouts/{session}/pay", new { duplicates = 3 })).Is(200);
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/payments/{paid.Node("payment.payment_id").GetValue<string>()}/refund", new { amount = 100, duplicates = 2 })).Is(200);
+
+        await WaitAsync(() => receiver.EventsOf(account, "payment.succeeded").Any() && receiver.EventsOf(account, "payment.refunded").Any(), "the payment's events");
+        var succeeded = receiver.EventsOf(account, "payment.succeeded").Single();
+        succeeded["data"]!["payment"]!["id"]!.GetValue<string>().ShouldBe(payment);
+        var refunded = receiver.EventsOf(account, "payment.refunded").Single();
+        refunded["data"]!["refundedAmount"]!.GetValue<long>().ShouldBe(100);
+        refunded["data"]!["creditsClawedBack"]!.GetValue<long>().ShouldBe(100);
+        (await Admin.SendAsync(HttpMethod.Delete, $"/v1/webhook-endpoints/{endpoint}")).Is(204);
+    }
+
+    [Fact]
     public async Task A_freeze_and_an_expired_hold_are_events_too()
     {
         await using var receiver = await ReceiverAsync();

@@ -15,7 +15,7 @@ namespace Tally.Server.Features.Webhooks;
 /// <summary>
 /// Turns outbox rows into events (docs/webhooks.md, "Events"). Each entry makes one event by its
 /// type and sign: <c>expire</c> → <c>credit.expired</c>; any other entry with a positive amount
-/// (grant, refund, reversal, positive adjustment, transfer in, release) → <c>credit.added</c>;
+/// (grant, refund, reversal, positive adjustment, transfer in) → <c>credit.added</c>;
 /// negative (charge, capture, clawback, negative adjustment, transfer out) →
 /// <c>credit.deducted</c>; an entry of zero makes none. An entry with a negative amount that takes
 /// its unit's balance from at or above the account's threshold to below it (before = balanceAfter
@@ -26,53 +26,65 @@ namespace Tally.Server.Features.Webhooks;
 /// </summary>
 public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPaymentStore payments, WebhookSettings settings)
 {
+    /// <summary>Account reads in flight at once while rendering a batch.</summary>
+    private const int AccountReads = 8;
+
     public async Task<IReadOnlyList<OutboundEvent>> RenderAsync(IReadOnlyList<OutboxRow> rows, IReadOnlyList<WebhookEndpointRecord> endpoints, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(endpoints);
         bool Wanted(string type) => endpoints.Any(e => e.Accepts(type));
         var accounts = new Dictionary<string, AccountView?>(StringComparer.Ordinal);
-        async Task<AccountView?> AccountAsync(string id)
-        {
-            if (!accounts.TryGetValue(id, out var view))
-            {
-                view = await ledger.GetAccountAsync(id, ct);
-                accounts[id] = view;
-            }
+        Task<AccountView?> AccountAsync(string id) =>
+            accounts.TryGetValue(id, out var view) ? Task.FromResult(view) : LoadAsync(id);
+        async Task<AccountView?> LoadAsync(string id) => accounts[id] = await ledger.GetAccountAsync(id, ct);
 
-            return view;
-        }
-
-        var events = new List<OutboundEvent>();
+        var entries = new List<EntryRow>();
         var entryIds = rows.SelectMany(r => r.Facts.Entries).ToList();
         if (entryIds.Count > 0 && (Wanted(WebhookEventTypes.CreditAdded) || Wanted(WebhookEventTypes.CreditDeducted)
             || Wanted(WebhookEventTypes.CreditExpired) || Wanted(WebhookEventTypes.BalanceLow)))
         {
-            foreach (var entry in (await store.ReadEntriesByIdAsync(entryIds, ct)).OrderBy(e => e.CreatedAt).ThenBy(e => e.AccountExternalId, StringComparer.Ordinal).ThenBy(e => e.Seq))
+            entries = (await store.ReadEntriesByIdAsync(entryIds, ct)).OrderBy(e => e.CreatedAt).ThenBy(e => e.AccountExternalId, StringComparer.Ordinal).ThenBy(e => e.Seq)
+                .Where(e => (TypeOf(e) is { } type && Wanted(type)) || (e.Amount.Minor < 0 && Wanted(WebhookEventTypes.BalanceLow)))
+                .ToList();
+        }
+
+        // Balances as of now, read once per account and several at a time: on PostgreSQL each is a
+        // round trip, and a batch of random accounts' charges names hundreds of them.
+        var named = entries.Select(e => e.AccountExternalId).Concat(Wanted(WebhookEventTypes.HoldExpired) ? rows.SelectMany(r => r.Facts.ExpiredHoldAccounts) : []).Distinct(StringComparer.Ordinal).ToList();
+        var loaded = new System.Collections.Concurrent.ConcurrentDictionary<string, AccountView?>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(named, new ParallelOptions { MaxDegreeOfParallelism = AccountReads, CancellationToken = ct }, async (id, token) =>
+            loaded[id] = await ledger.GetAccountAsync(id, token));
+        foreach (var (id, view) in loaded)
+        {
+            accounts[id] = view;
+        }
+
+        var events = new List<OutboundEvent>();
+        foreach (var entry in entries)
+        {
+            var type = TypeOf(entry);
+            var low = entry.Amount.Minor < 0 && Wanted(WebhookEventTypes.BalanceLow);
+            if (!(type is not null && Wanted(type)) && !low)
             {
-                var type = TypeOf(entry);
-                var low = entry.Amount.Minor < 0 && Wanted(WebhookEventTypes.BalanceLow);
-                if (!(type is not null && Wanted(type)) && !low)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                var account = await AccountAsync(entry.AccountExternalId);
-                var unit = await ledger.FindUnitAsync(entry.Unit, ct) ?? new UnitInfo(entry.Unit, 0);
-                var dto = EntryDto.From(View(entry, unit));
-                var balance = Balance(account, unit);
-                if (type is not null && Wanted(type))
-                {
-                    events.Add(Event(EventIds.OfEntry(entry.Id), type, entry.CreatedAt, new WebhookEnvelope<CreditEventData>(type, entry.CreatedAt, new CreditEventData(entry.AccountExternalId, dto, balance))));
-                }
+            var account = await AccountAsync(entry.AccountExternalId);
+            var unit = await ledger.FindUnitAsync(entry.Unit, ct) ?? new UnitInfo(entry.Unit, 0);
+            var dto = EntryDto.From(View(entry, unit));
+            var balance = Balance(account, unit);
+            if (type is not null && Wanted(type))
+            {
+                events.Add(Event(EventIds.OfEntry(entry.Id), type, entry.CreatedAt, new WebhookEnvelope<CreditEventData>(type, entry.CreatedAt, new CreditEventData(entry.AccountExternalId, dto, balance))));
+            }
 
-                if (low && unit.FromWhole(account?.LowBalanceThreshold ?? settings.LowBalanceThreshold) is var threshold
-                    && (entry.BalanceAfter - entry.Amount).Minor >= threshold.Minor && entry.BalanceAfter.Minor < threshold.Minor)
-                {
-                    events.Add(Event(EventIds.Of(WebhookEventTypes.BalanceLow, entry.Id.ToString("N")), WebhookEventTypes.BalanceLow, entry.CreatedAt,
-                        new WebhookEnvelope<BalanceLowEventData>(WebhookEventTypes.BalanceLow, entry.CreatedAt,
-                            new BalanceLowEventData(entry.AccountExternalId, dto, balance, unit.ToDecimal(threshold)))));
-                }
+            if (low && unit.FromWhole(account?.LowBalanceThreshold ?? settings.LowBalanceThreshold) is var threshold
+                && (entry.BalanceAfter - entry.Amount).Minor >= threshold.Minor && entry.BalanceAfter.Minor < threshold.Minor)
+            {
+                events.Add(Event(EventIds.Of(WebhookEventTypes.BalanceLow, entry.Id.ToString("N")), WebhookEventTypes.BalanceLow, entry.CreatedAt,
+                    new WebhookEnvelope<BalanceLowEventData>(WebhookEventTypes.BalanceLow, entry.CreatedAt,
+                        new BalanceLowEventData(entry.AccountExternalId, dto, balance, unit.ToDecimal(threshold)))));
             }
         }
 
