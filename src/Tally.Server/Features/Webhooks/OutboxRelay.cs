@@ -1,3 +1,4 @@
+using Tally.Ledger.Storage;
 using Tally.Ledger.Webhooks;
 using Tally.Server.Ops;
 
@@ -7,10 +8,17 @@ namespace Tally.Server.Features.Webhooks;
 /// Runs on every instance: claims outbox rows (oldest first; on PostgreSQL each instance skips the
 /// rows another holds), renders their events, stores each event once with one pending delivery per
 /// endpoint that receives it, deletes the rows — one transaction — and wakes the delivery worker.
-/// Polls every TALLY_WEBHOOK_POLL_MS when idle and runs back to back while rows are waiting.
+/// Woken by the store's change feed (a commit on any instance; the feed is advisory, so it also
+/// polls every TALLY_WEBHOOK_POLL_MS) and runs back to back while rows are waiting.
 /// </summary>
-public sealed partial class OutboxRelay(IWebhookStore store, EventRenderer renderer, WebhookSettings settings, WebhookSignal signal, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService
+public sealed partial class OutboxRelay(IWebhookStore store, ILedgerStore ledgerStore, EventRenderer renderer, WebhookSettings settings, WebhookSignal signal, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService, IChangeListener
 {
+    private readonly WebhookSignal _changed = new();
+
+    void IChangeListener.Changed(IReadOnlyList<AccountChange> changes) => _changed.Wake();
+
+    void IChangeListener.Resync() => _changed.Wake();
+
     /// <summary>One pass: (rows claimed, deliveries created).</summary>
     public async Task<(int Rows, int Deliveries)> RelayOnceAsync(CancellationToken ct)
     {
@@ -26,6 +34,7 @@ public sealed partial class OutboxRelay(IWebhookStore store, EventRenderer rende
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var feed = ListenAsync(stoppingToken);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -47,9 +56,31 @@ public sealed partial class OutboxRelay(IWebhookStore store, EventRenderer rende
                 failures = Math.Min(failures + 1, 6);
             }
 
-            await Task.Delay(settings.PollInterval * (1 << failures), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _changed.WaitAsync(settings.PollInterval * (1 << failures), stoppingToken);
+        }
+
+        await feed;
+    }
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await ledgerStore.ListenAsync(this, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Wake-ups are an optimisation: polling carries on without them.
+            FeedFailed(logger, e);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
         }
     }
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "The outbox relay lost the change feed; it polls instead")]
+    private static partial void FeedFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "The outbox relay failed; its rows stay for the next pass")]
     private static partial void RelayFailed(ILogger logger, Exception exception);
