@@ -34,10 +34,24 @@ internal static class OutboxScenarios
         });
         await receiver.StartAsync();
 
-        var http = await HttpScenarios.StartAsync(database, false, "--TALLY_WEBHOOKS_ALLOW_PRIVATE_URLS=true");
         var rows = new List<ResultRow>();
+
+        // The outbox rows alone: an instance that serves charges with the relay and the worker
+        // elsewhere (TALLY_WEBHOOK_WORKERS=false), an endpoint subscribed: what the write path pays.
+        var writer = await HttpScenarios.StartAsync(database, false, "--TALLY_WEBHOOKS_ALLOW_PRIVATE_URLS=true", "--TALLY_WEBHOOK_WORKERS=false");
+        (await writer.Client.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Urls.First() + "/hook", events = Deducted })).EnsureSuccessStatusCode();
+        var rowsOnly = await writer.ChargeRandomAsync($"HTTP {store} charges, one endpoint subscribed, relay and worker on another instance, c={callers}", accounts, callers, warmup, duration);
+        foreach (var endpoint in (await writer.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/v1/webhook-endpoints")).GetProperty("data").EnumerateArray())
+        {
+            (await writer.Client.DeleteAsync($"/v1/webhook-endpoints/{endpoint.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
+        }
+
+        await writer.DisposeAsync();
+
+        var http = await HttpScenarios.StartAsync(database, false, "--TALLY_WEBHOOKS_ALLOW_PRIVATE_URLS=true");
         var none = await http.ChargeRandomAsync($"HTTP {store} charges, no webhook endpoint, c={callers}", accounts, callers, warmup, duration);
         rows.Add(new ResultRow(none, "baseline", null));
+        rows.Add(new ResultRow(rowsOnly, "≈ no endpoint", rowsOnly.PerSecond / none.PerSecond));
 
         (await http.Client.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Urls.First() + "/hook", events = Deducted })).EnsureSuccessStatusCode();
         var chargedBefore = http.Charged;
@@ -67,12 +81,6 @@ internal static class OutboxScenarios
 
         await http.DisposeAsync();
 
-        // The outbox rows alone: an instance that serves charges with the relay and the worker
-        // elsewhere (TALLY_WEBHOOK_WORKERS=false), an endpoint subscribed: what the write path pays.
-        await using var writer = await HttpScenarios.StartAsync(database, false, "--TALLY_WEBHOOKS_ALLOW_PRIVATE_URLS=true", "--TALLY_WEBHOOK_WORKERS=false");
-        (await writer.Client.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Urls.First() + "/hook", events = Deducted })).EnsureSuccessStatusCode();
-        var rowsOnly = await writer.ChargeRandomAsync($"HTTP {store} charges, one endpoint subscribed, relay and worker on another instance, c={callers}", accounts, callers, warmup, duration);
-        rows.Add(new ResultRow(rowsOnly, "≈ no endpoint", rowsOnly.PerSecond / none.PerSecond));
         return rows;
     }
 }

@@ -106,6 +106,23 @@ public sealed partial class PostgresLedgerStore : IWebhookStore
     public async Task<long> CountOutboxAsync(CancellationToken cancellationToken) =>
         (await QueryAsync(WebhookSql.CountOutbox, r => r.GetInt64(0), cancellationToken)).Single();
 
+    public async Task<IReadOnlyList<AccountRow>> ReadAccountsAsync(IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(externalIds);
+        var scope = new WriteScope(externalIds, [], [], [], []);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
+        if (accountIds.Length == 0)
+        {
+            return [];
+        }
+
+        // The write path's load, unlocked: one round trip for every account named.
+        await using var batch = PgLoader.Build(connection, accountIds, scope, forWrite: false);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await PgLoader.ReadAsync(reader, scope, default, cancellationToken)).Accounts.Values.ToList();
+    }
+
     public async Task<IReadOnlyList<EntryRow>> ReadEntriesByIdAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         await QueryAsync(EntriesById, r => RowReaders.Entry(r, PgTime.Read), cancellationToken, ids.ToArray());
 

@@ -66,6 +66,9 @@ public sealed partial class SqliteLedgerStore : IWebhookStore
     public Task<long> CountOutboxAsync(CancellationToken cancellationToken) =>
         ReadAsync(session => (long)session[WebhookSql.CountOutbox].Scalar()!, cancellationToken);
 
+    public Task<IReadOnlyList<AccountRow>> ReadAccountsAsync(IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken) =>
+        ReadAsync<IReadOnlyList<AccountRow>>(session => externalIds.Select(id => session.ReadAccount(Sql.AccountByExternalId, id)).OfType<AccountRow>().ToList(), cancellationToken);
+
     public Task<IReadOnlyList<EntryRow>> ReadEntriesByIdAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<EntryRow>>(session => ReadAll(session[EntriesById].Query(JsonArray(ids.Select(Ids.ToDb))), r => RowReaders.Entry(r, SqliteTime.Read)), cancellationToken);
 

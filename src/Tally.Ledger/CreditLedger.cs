@@ -140,6 +140,13 @@ public sealed class CreditLedger : IAsyncDisposable
             return null;
         }
 
+        return await ReadAsync(row, cancellationToken);
+    }
+
+    /// <summary>The view of an account row read some other way (several at once): as of now, what expired excluded.</summary>
+    public async Task<AccountRead> ReadAsync(AccountRow row, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(row);
         await _units.EnsureAsync(row.Balances.Keys, cancellationToken);
         var seq = row.Seq;
         var ctx = ReadContext(new LedgerSnapshot(Now()));

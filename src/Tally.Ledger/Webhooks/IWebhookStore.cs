@@ -39,6 +39,9 @@ public interface IWebhookStore
     /// <summary>Outbox rows waiting for the relay.</summary>
     Task<long> CountOutboxAsync(CancellationToken cancellationToken);
 
+    /// <summary>Accounts with their balances, live lots and active holds, several in one read (the relay renders their balances).</summary>
+    Task<IReadOnlyList<AccountRow>> ReadAccountsAsync(IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken);
+
     /// <summary>Journal entries by id (any accounts), for the relay.</summary>
     Task<IReadOnlyList<EntryRow>> ReadEntriesByIdAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
 

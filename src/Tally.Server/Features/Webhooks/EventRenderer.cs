@@ -26,8 +26,8 @@ namespace Tally.Server.Features.Webhooks;
 /// </summary>
 public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPaymentStore payments, WebhookSettings settings)
 {
-    /// <summary>Account reads in flight at once while rendering a batch.</summary>
-    private const int AccountReads = 8;
+    /// <summary>Accounts read in one round trip while rendering a batch.</summary>
+    private const int AccountsPerRead = 500;
 
     public async Task<IReadOnlyList<OutboundEvent>> RenderAsync(IReadOnlyList<OutboxRow> rows, IReadOnlyList<WebhookEndpointRecord> endpoints, CancellationToken ct)
     {
@@ -49,15 +49,15 @@ public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPay
                 .ToList();
         }
 
-        // Balances as of now, read once per account and several at a time: on PostgreSQL each is a
-        // round trip, and a batch of random accounts' charges names hundreds of them.
+        // Balances as of now, read once per account and many accounts per round trip: a batch of
+        // random accounts' charges names hundreds of them.
         var named = entries.Select(e => e.AccountExternalId).Concat(Wanted(WebhookEventTypes.HoldExpired) ? rows.SelectMany(r => r.Facts.ExpiredHoldAccounts) : []).Distinct(StringComparer.Ordinal).ToList();
-        var loaded = new System.Collections.Concurrent.ConcurrentDictionary<string, AccountView?>(StringComparer.Ordinal);
-        await Parallel.ForEachAsync(named, new ParallelOptions { MaxDegreeOfParallelism = AccountReads, CancellationToken = ct }, async (id, token) =>
-            loaded[id] = await ledger.GetAccountAsync(id, token));
-        foreach (var (id, view) in loaded)
+        foreach (var chunk in named.Chunk(AccountsPerRead))
         {
-            accounts[id] = view;
+            foreach (var row in await store.ReadAccountsAsync(chunk, ct))
+            {
+                accounts[row.ExternalId] = (await ledger.ReadAsync(row, ct)).View;
+            }
         }
 
         var events = new List<OutboundEvent>();

@@ -13,6 +13,13 @@ namespace Tally.Server.Features.Webhooks;
 /// </summary>
 public sealed partial class OutboxRelay(IWebhookStore store, ILedgerStore ledgerStore, EventRenderer renderer, WebhookSettings settings, WebhookSignal signal, TimeProvider time, ILogger<OutboxRelay> logger) : BackgroundService, IChangeListener
 {
+    /// <summary>
+    /// Shortest time between the starts of two passes that were not full: under load every commit
+    /// wakes the relay, and a pass per commit would add a transaction per commit; waiting this long
+    /// lets rows gather, while the first change after a quiet spell still goes at once.
+    /// </summary>
+    private static readonly TimeSpan MinGap = TimeSpan.FromMilliseconds(50);
+
     private readonly WebhookSignal _changed = new();
 
     void IChangeListener.Changed(IReadOnlyList<AccountChange> changes) => _changed.Wake();
@@ -38,6 +45,7 @@ public sealed partial class OutboxRelay(IWebhookStore store, ILedgerStore ledger
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 var (rows, _) = await RelayOnceAsync(stoppingToken);
@@ -57,6 +65,10 @@ public sealed partial class OutboxRelay(IWebhookStore store, ILedgerStore ledger
             }
 
             await _changed.WaitAsync(settings.PollInterval * (1 << failures), stoppingToken);
+            if (MinGap - System.Diagnostics.Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } rest)
+            {
+                await Task.Delay(rest, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
 
         await feed;
