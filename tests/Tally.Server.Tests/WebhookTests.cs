@@ -383,6 +383,28 @@ public abstract class WebhookTests<TFixture>(TFixture server)
     }
 
     [Fact]
+    public async Task A_subscription_is_activated_renewed_and_cancelled_once_each()
+    {
+        await using var receiver = await ReceiverAsync();
+        var endpoint = await EndpointAsync(receiver, "subscription.activated", "subscription.renewed", "subscription.cancelled");
+        var account = await NewAccountAsync();
+        var plan = $"plan-{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/plans", new { id = plan, name = plan, price = new { amount = 999 }, interval = "month", creditsPerPeriod = 1000, rolloverPercent = 0, dodoProductId = $"prod_{plan}" })).Is(201);
+        var session = (await Admin.PostAsync("/v1/checkout", new { account, planId = plan })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+        var subscription = (await Admin.PostAsync($"/sandbox/dodo/sandbox/checkouts/{session}/pay", new { duplicates = 2 })).Is(200).Node("subscription.subscription_id").GetValue<string>();
+        Server.Clock.Advance(TimeSpan.FromDays(32));
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/subscriptions/{subscription}/renew", new { duplicates = 2 })).Is(200);
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/subscriptions/{subscription}/cancel", new { })).Is(200);
+
+        await WaitAsync(() => receiver.EventsOf(account, "subscription.cancelled").Any(), "the cancellation");
+        await WaitAsync(() => receiver.EventsOf(account, "subscription.renewed").Any() && receiver.EventsOf(account, "subscription.activated").Any(), "the activation and the renewal");
+        receiver.EventsOf(account).Select(e => e["type"]!.GetValue<string>()).Order(StringComparer.Ordinal)
+            .ShouldBe(["subscription.activated", "subscription.cancelled", "subscription.renewed"]);
+        receiver.EventsOf(account, "subscription.cancelled").Single()["data"]!["id"]!.GetValue<string>().ShouldBe(subscription);
+        (await Admin.SendAsync(HttpMethod.Delete, $"/v1/webhook-endpoints/{endpoint}")).Is(204);
+    }
+
+    [Fact]
     public async Task A_freeze_and_an_expired_hold_are_events_too()
     {
         await using var receiver = await ReceiverAsync();
