@@ -188,6 +188,7 @@ public abstract class WebhookTests<TFixture>(TFixture server)
         receiver.Delivered[EventOf(grant)]["type"]!.GetValue<string>().ShouldBe("credit.added");
         receiver.Requests.Where(r => r.Id == EventOf(charge)).ShouldAllBe(r => r.Verified);
 
+        await RecordedAsync(endpoint, [EventOf(charge)], 1); // the receiver sees it before the worker records it
         var attempts = (await Admin.FetchAsync($"/v1/webhook-endpoints/{endpoint}/deliveries")).Is(200);
         var mine = attempts.Json["data"]!.AsArray().Single(d => d!["eventId"]!.GetValue<string>() == EventOf(charge))!;
         mine["type"]!.GetValue<string>().ShouldBe("credit.deducted");
@@ -392,12 +393,14 @@ public abstract class WebhookTests<TFixture>(TFixture server)
         (await Admin.PostAsync("/v1/plans", new { id = plan, name = plan, price = new { amount = 999 }, interval = "month", creditsPerPeriod = 1000, rolloverPercent = 0, dodoProductId = $"prod_{plan}" })).Is(201);
         var session = (await Admin.PostAsync("/v1/checkout", new { account, planId = plan })).Is(201).Node("checkoutUrl").GetValue<string>().Split('/')[^1];
         var subscription = (await Admin.PostAsync($"/sandbox/dodo/sandbox/checkouts/{session}/pay", new { duplicates = 2 })).Is(200).Node("subscription.subscription_id").GetValue<string>();
+        // Before the clock jumps: a delivery in flight across a jump of 32 days would carry a stale timestamp.
+        await WaitAsync(() => receiver.EventsOf(account, "subscription.activated").Any(), "the activation");
         Server.Clock.Advance(TimeSpan.FromDays(32));
         (await Admin.PostAsync($"/sandbox/dodo/sandbox/subscriptions/{subscription}/renew", new { duplicates = 2 })).Is(200);
         (await Admin.PostAsync($"/sandbox/dodo/sandbox/subscriptions/{subscription}/cancel", new { })).Is(200);
 
         await WaitAsync(() => receiver.EventsOf(account, "subscription.cancelled").Any(), "the cancellation");
-        await WaitAsync(() => receiver.EventsOf(account, "subscription.renewed").Any() && receiver.EventsOf(account, "subscription.activated").Any(), "the activation and the renewal");
+        await WaitAsync(() => receiver.EventsOf(account, "subscription.renewed").Any(), "the renewal");
         receiver.EventsOf(account).Select(e => e["type"]!.GetValue<string>()).Order(StringComparer.Ordinal)
             .ShouldBe(["subscription.activated", "subscription.cancelled", "subscription.renewed"]);
         receiver.EventsOf(account, "subscription.cancelled").Single()["data"]!["id"]!.GetValue<string>().ShouldBe(subscription);
