@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 
 namespace Tally.Bench;
 
@@ -14,9 +15,11 @@ namespace Tally.Bench;
 /// listener on each of <c>listeners</c> accounts, then charges on random ones of those accounts at
 /// <c>rate</c>/s for the run. Latency is commit → receipt: from the entry's <c>createdAt</c>
 /// (stamped before the transaction commits, so it includes the commit) to the moment the listener
-/// read the event. Checks that every charge reached its account's listener exactly once.
+/// read the event. Checks that every charge reached its account's listener exactly once. Also
+/// reported: when each event arrived relative to the charge's own answer (negative when the browser
+/// hears of it before the caller does), which is what the fan-out adds on top of the commit.
 /// </summary>
-public static class SseFanOut
+public static partial class SseFanOut
 {
     public sealed record Outcome(LoadResult Result, double RssIdleMb, double RssLoadedMb, int Streams);
 
@@ -45,6 +48,8 @@ public static class SseFanOut
         streams.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using var stop = new CancellationTokenSource();
         var latencies = new ConcurrentQueue<double>();
+        var receivedAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var answeredAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         var received = new int[listeners];
         var snapshots = 0;
         var failed = 0;
@@ -64,8 +69,9 @@ public static class SseFanOut
                         {
                             opening.Release();
                             Interlocked.Increment(ref snapshots);
-                        }, latency =>
+                        }, (entry, latency) =>
                         {
+                            receivedAt[entry] = Stopwatch.GetTimestamp();
                             latencies.Enqueue(latency);
                             Interlocked.Increment(ref received[index]);
                         }, stop.Token);
@@ -115,9 +121,11 @@ public static class SseFanOut
                 {
                     var t0 = Stopwatch.GetTimestamp();
                     using var response = await api.PostAsJsonAsync($"/v1/accounts/{accounts[target]}/charges", new { amount = 1 });
-                    chargeLatencies.Enqueue(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    var answered = Stopwatch.GetTimestamp();
+                    chargeLatencies.Enqueue(Stopwatch.GetElapsedTime(t0, answered).TotalMilliseconds);
                     if (response.StatusCode == HttpStatusCode.Created)
                     {
+                        answeredAt[EntryId().Match(await response.Content.ReadAsStringAsync()).Groups[1].Value] = answered;
                         Interlocked.Increment(ref sent[target]);
                     }
                     else
@@ -152,13 +160,18 @@ public static class SseFanOut
         var chargeSorted = chargeLatencies.ToArray();
         Array.Sort(chargeSorted);
         Console.WriteLine($"{name}: the charges themselves (HTTP round trip) p50 {Percentile(chargeSorted, 0.5):0.00} ms, p99 {Percentile(chargeSorted, 0.99):0.00} ms");
+        var afterAnswer = answeredAt.Where(a => receivedAt.ContainsKey(a.Key))
+            .Select(a => Stopwatch.GetElapsedTime(a.Value, receivedAt[a.Key]).TotalMilliseconds).ToArray();
+        Array.Sort(afterAnswer);
+        var early = afterAnswer.Count(d => d <= 0);
+        Console.WriteLine($"{name}: events after the charge's own answer p50 {Percentile(afterAnswer, 0.5):0.00} ms, p99 {Percentile(afterAnswer, 0.99):0.00} ms ({early * 100.0 / Math.Max(1, afterAnswer.Length):0} % arrived before it)");
         var sorted = latencies.ToArray();
         Array.Sort(sorted);
         var result = new LoadResult(name, total, missed + extra + failed, charging, Percentile(sorted, 0.5), Percentile(sorted, 0.99));
         return new Outcome(result, rssIdle, rssLoaded, listeners - failed);
     }
 
-    private static async Task ListenAsync(HttpClient client, string account, Action opened, Action<double> delivered, CancellationToken ct)
+    private static async Task ListenAsync(HttpClient client, string account, Action opened, Action<string, double> delivered, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/accounts/{account}/events");
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -186,7 +199,7 @@ public static class SseFanOut
             {
                 var end = line.IndexOf('"', at + Marker.Length);
                 var created = DateTimeOffset.Parse(line.AsSpan(at + Marker.Length, end - at - Marker.Length), CultureInfo.InvariantCulture);
-                delivered((now - created).TotalMilliseconds);
+                delivered(EntryId().Match(line).Groups[1].Value, (now - created).TotalMilliseconds);
             }
         }
     }
@@ -279,6 +292,9 @@ public static class SseFanOut
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [GeneratedRegex("\"id\":\"(ent_[^\"]+)\"")]
+    private static partial Regex EntryId();
 
     private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * p))];
 }
