@@ -21,32 +21,39 @@ test("thousands show as K with one decimal, a trailing .0 dropped", () => {
   assert.equal(formatCredits(999_949), "999.9K");
 });
 
-test("rounding is half away from zero on the decimal digits, not on a float", () => {
+test("rounding is down on the decimal digits, never up, never on a float", () => {
   // The seed's (x / 1000).toFixed(1) gave "1.1K" for 1,150 (1.15 is stored as 1.1499…) but
-  // "1.3K" for 1,250.
-  assert.equal(formatCredits(1050), "1.1K");
-  assert.equal(formatCredits(1150), "1.2K");
-  assert.equal(formatCredits(1250), "1.3K");
-  assert.equal(formatCredits(1350), "1.4K");
-  assert.equal(formatCredits(1999.95), "2K");
+  // "1.3K" for 1,250, and "1000.0K" for 999,950: balances shown bigger than they were.
+  assert.equal(formatCredits(1050), "1K");
+  assert.equal(formatCredits(1150), "1.1K");
+  assert.equal(formatCredits(1250), "1.2K");
+  assert.equal(formatCredits(1999.95), "1.9K");
+  assert.equal(formatCredits(999_950), "999.9K");
+  assert.equal(formatCredits(999_999_999), "999.9M");
 });
 
-test("a value that rounds up to 1,000 of a unit moves to the next unit", () => {
-  assert.equal(formatCredits(999_950), "1M");
-  assert.equal(formatCredits(999_950_000), "1B");
+test("a negative amount that rounds down to -1,000 of a unit moves to the next unit", () => {
+  assert.equal(formatCredits(-999_950), "-1M");
+  assert.equal(formatCredits(-999_950_000), "-1B");
+});
+
+test("a locale sets the decimal separator", () => {
+  assert.equal(formatCredits(1234, { locale: "de-DE" }), "1,2K");
+  assert.equal(formatCredits(12.5, { locale: "de-DE" }), "12,5");
+  assert.equal(formatCredits(1234, { locale: "en-US" }), "1.2K");
 });
 
 test("millions, billions and trillions", () => {
   assert.equal(formatCredits(1_000_000), "1M");
-  assert.equal(formatCredits(1_250_000), "1.3M");
+  assert.equal(formatCredits(1_250_000), "1.2M");
   assert.equal(formatCredits(2_500_000_000), "2.5B");
   assert.equal(formatCredits(7_100_000_000_000), "7.1T");
 });
 
-test("negative amounts are shortened like positive ones", () => {
-  assert.equal(formatCredits(-1234), "-1.2K");
+test("negative amounts are shortened too, rounded down (a debt never looks smaller)", () => {
+  assert.equal(formatCredits(-1234), "-1.3K");
   assert.equal(formatCredits(-1250), "-1.3K");
-  assert.equal(formatCredits(-999_950), "-1M");
+  assert.equal(formatCredits(-1200), "-1.2K");
   assert.equal(formatCredits(-0.5), "-0.5");
 });
 

@@ -78,7 +78,7 @@ test("useCredits and <CreditBalance> show the live balance and follow charges ma
     assert.equal(view.short(), "…", "the fallback until the first balance");
     release();
     await waitFor(() => view.status() === "1250 live", { what: `"1250 live", saw "${view.status()}"` });
-    assert.equal(view.short(), "1.3K");
+    assert.equal(view.short(), "1.2K");
     assert.equal(view.title(), "1250");
 
     await tally.charge(account, 100);
