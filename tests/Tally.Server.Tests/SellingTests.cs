@@ -26,6 +26,33 @@ public abstract partial class ApiTests<TFixture>
     }
 
     [Fact]
+    public async Task A_plans_break_even_and_a_features_margin_come_from_the_same_prices()
+    {
+        var plan = $"plan-{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/plans", new { id = plan, name = "Pro", price = new { amount = 900 }, interval = "month", creditsPerPeriod = 5000 })).Is(201);
+        var breakEven = (await Admin.FetchAsync($"/v1/pricing/plans/{plan}/break-even")).Is(200);
+        breakEven.Node("breakEvenCredits").GetValue<long>().ShouldBe(1059, "999 credits cost $8.99; from 1,000 at 15 % off, 1,059 cost $9.00");
+        breakEven.Node("payAsYouGoPrice.amount").GetValue<long>().ShouldBe(3750);
+        breakEven.Node("savingsAtFullUse.amount").GetValue<long>().ShouldBe(2850);
+        (await Admin.FetchAsync("/v1/pricing/plans/no-such-plan/break-even")).IsProblem(404, "not_found");
+        var euro = $"plan-{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/plans", new { id = euro, name = "Euro", price = new { amount = 900, currency = "EUR" }, interval = "month", creditsPerPeriod = 1000 })).Is(201);
+        (await Admin.FetchAsync($"/v1/pricing/plans/{euro}/break-even")).IsProblem(409, "invalid_state");
+
+        var feature = $"f.{Guid.NewGuid():N}"[..20];
+        (await Admin.PostAsync("/v1/features", new { key = feature, cost = 5, unit = "credits" })).Is(201);
+        var margin = (await Admin.FetchAsync($"/v1/pricing/features/{feature}/margin?costToServe=0.02")).Is(200);
+        margin.Dec("revenueAtList").ShouldBe(0.05m);
+        margin.Dec("marginAtBestTier").ShouldBe(0.0175m);
+        margin.Dec("marginPercentAtList").ShouldBe(60m);
+        margin.Node("breakEvenCreditsPerUse").GetValue<long>().ShouldBe(3);
+        (await Admin.FetchAsync($"/v1/pricing/features/{feature}/margin")).IsProblem(400, "validation_failed").Node("errors.costToServe").ShouldNotBeNull();
+        (await Admin.FetchAsync($"/v1/pricing/features/{feature}/margin?costToServe=-1")).IsProblem(400, "validation_failed");
+        (await Admin.FetchAsync($"/v1/pricing/features/{feature}/margin?costToServe=0.0000001")).IsProblem(400, "validation_failed");
+        (await Admin.FetchAsync("/v1/pricing/features/no.such/margin?costToServe=1")).IsProblem(404, "not_found");
+    }
+
+    [Fact]
     public async Task Packages_are_created_listed_and_changed_by_admins_only()
     {
         var id = $"pack-{Guid.NewGuid():N}"[..20];

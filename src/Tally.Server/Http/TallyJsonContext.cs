@@ -34,6 +34,8 @@ namespace Tally.Server.Http;
 [JsonSerializable(typeof(ClientTokenDto))]
 [JsonSerializable(typeof(BatchResponse))]
 [JsonSerializable(typeof(Tally.Payments.Pricing.Quote))]
+[JsonSerializable(typeof(Tally.Payments.Pricing.BreakEven))]
+[JsonSerializable(typeof(Tally.Payments.Pricing.FeatureMargin))]
 [JsonSerializable(typeof(Features.Selling.PackageDto))]
 [JsonSerializable(typeof(ListResponse<Features.Selling.PackageDto>))]
 [JsonSerializable(typeof(Features.Selling.PackageRequest))]
