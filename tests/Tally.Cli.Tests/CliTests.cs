@@ -40,6 +40,22 @@ public sealed class CliTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Demo_seed_writes_a_history_that_verifies_and_refuses_to_run_twice_with_one_seed(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+
+        var (code, output) = await RunAsync(database, "demo", "seed", "--accounts", "40", "--days", "20", "--seed", "7");
+        code.ShouldBe(0, output);
+        output.ShouldContain("40");
+        var verified = await RunAsync(database, "verify");
+        verified.Code.ShouldBe(0, verified.Output);
+        verified.Output.ShouldContain("0 violations");
+        (await RunAsync(database, "demo", "seed", "--accounts", "40", "--days", "20", "--seed", "7")).Code.ShouldBe(1);
+        (await RunAsync(database, "demo", "seed", "--accounts", "0")).Code.ShouldBe(2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Grant_charge_and_show_work_and_a_refused_charge_exits_1(string kind)
     {
         var database = await DatabaseAsync(kind);

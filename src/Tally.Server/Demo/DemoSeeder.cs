@@ -22,17 +22,7 @@ public static class DemoSeeder
     public static async Task<string> SeedAsync(CreditLedger ledger, IAccessStore access, IPaymentStore payments, TimeProvider time, CancellationToken ct)
     {
         var now = ledger.Now();
-        await SeedCatalogAsync(payments, now, ct);
-        FeatureInfo[] features =
-        [
-            new("image.generate", new Micros(10_000_000), UnitInfo.DefaultKey, "One generated image", true),
-            new("llm.tokens", new Micros(2_000), UnitInfo.DefaultKey, "Per LLM token (0.002 credits, rounded up per call)", true),
-            new("video.render", new Micros(50_000_000), UnitInfo.DefaultKey, "One rendered video minute", true),
-        ];
-        foreach (var feature in features)
-        {
-            await ledger.Store.SaveFeatureAsync(feature, create: true, now, ct);
-        }
+        await SeedCatalogAsync(ledger, payments, now, ct);
 
         if (await ledger.GetAccountAsync("demo-alice", ct) is null)
         {
@@ -53,9 +43,27 @@ public static class DemoSeeder
         return secret;
     }
 
-    /// <summary>Three credit packs and two plans (prices in US cents), each a product in the DodoPayments sandbox.</summary>
-    private static async Task SeedCatalogAsync(IPaymentStore payments, DateTimeOffset now, CancellationToken ct)
+    /// <summary>The demo's features: images, LLM tokens and video minutes.</summary>
+    public static IReadOnlyList<FeatureInfo> Features { get; } =
+    [
+        new("image.generate", new Micros(10_000_000), UnitInfo.DefaultKey, "One generated image", true),
+        new("llm.tokens", new Micros(2_000), UnitInfo.DefaultKey, "Per LLM token (0.002 credits, rounded up per call)", true),
+        new("video.render", new Micros(50_000_000), UnitInfo.DefaultKey, "One rendered video minute", true),
+    ];
+
+    /// <summary>
+    /// The features, three credit packs and two plans (prices in US cents, each a product in the
+    /// DodoPayments sandbox); what exists already is left as it is.
+    /// </summary>
+    public static async Task SeedCatalogAsync(CreditLedger ledger, IPaymentStore payments, DateTimeOffset now, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(payments);
+        foreach (var feature in Features)
+        {
+            await ledger.Store.SaveFeatureAsync(feature, create: true, now, ct);
+        }
+
         CreditPackage[] packages =
         [
             new("starter", "Starter", 500, 0, new Money(499, "USD"), "prod_demo_starter", true, 1),
