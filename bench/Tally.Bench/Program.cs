@@ -3,7 +3,7 @@ using Spectre.Console;
 using Tally.Bench;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Sqlite;
-using Tally.Testing.Postgres;
+using Tally.TestSupport.Postgres;
 
 // Tally's hot-path benchmark. Prints one table: the pgbench baseline and the library's charge
 // throughput on PostgreSQL and SQLite, each with its target (bench/README.md). See bench/README.md.

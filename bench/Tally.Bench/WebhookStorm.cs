@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Tally.Payments.Dodo.Webhooks;
 using Tally.Server.Hosting;
-using Tally.Testing.Payments;
+using Tally.TestSupport.Payments;
 
 namespace Tally.Bench;
 

@@ -1,7 +1,7 @@
 using Shouldly;
 using Spectre.Console.Testing;
 using Tally.Server.Hosting;
-using Tally.Testing.Postgres;
+using Tally.TestSupport.Postgres;
 using Xunit;
 
 namespace Tally.Cli.Tests;

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Shouldly;
 using Tally.Client.AspNetCore;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Client.Tests;

@@ -1,6 +1,6 @@
 using Shouldly;
-using Tally.Testing.Faults;
-using Tally.Testing.Postgres;
+using Tally.TestSupport.Faults;
+using Tally.TestSupport.Postgres;
 using Xunit.Abstractions;
 
 namespace Tally.Ledger.Postgres.Tests;

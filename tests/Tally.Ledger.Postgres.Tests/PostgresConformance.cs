@@ -1,6 +1,6 @@
 using Tally.Ledger.Storage;
-using Tally.Testing.Conformance;
-using Tally.Testing.Postgres;
+using Tally.TestSupport.Conformance;
+using Tally.TestSupport.Postgres;
 
 namespace Tally.Ledger.Postgres.Tests;
 

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Shouldly;
-using Tally.Testing.Faults;
+using Tally.TestSupport.Faults;
 using Xunit.Abstractions;
 
 namespace Tally.Ledger.Sqlite.Tests;

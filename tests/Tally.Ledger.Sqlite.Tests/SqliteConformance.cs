@@ -1,5 +1,5 @@
 using Tally.Ledger.Storage;
-using Tally.Testing.Conformance;
+using Tally.TestSupport.Conformance;
 
 namespace Tally.Ledger.Sqlite.Tests;
 

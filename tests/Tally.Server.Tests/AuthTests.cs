@@ -1,6 +1,6 @@
 using Shouldly;
 using Xunit;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 
 namespace Tally.Server.Tests;
 

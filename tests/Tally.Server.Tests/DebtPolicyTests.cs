@@ -1,5 +1,5 @@
 using Shouldly;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;

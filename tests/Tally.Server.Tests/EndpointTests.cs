@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using Shouldly;
 using Xunit;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 
 namespace Tally.Server.Tests;
 

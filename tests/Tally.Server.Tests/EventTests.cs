@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Shouldly;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;

@@ -1,6 +1,6 @@
 using Npgsql;
 using Shouldly;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Shouldly;
 using Tally.Server.Hosting;
 using Xunit;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 
 namespace Tally.Server.Tests;
 

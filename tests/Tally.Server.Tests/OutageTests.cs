@@ -5,9 +5,9 @@ using Shouldly;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Sqlite;
 using Tally.Ledger.Storage;
-using Tally.Testing.Faults;
-using Tally.Testing.Postgres;
-using Tally.Testing.Server;
+using Tally.TestSupport.Faults;
+using Tally.TestSupport.Postgres;
+using Tally.TestSupport.Server;
 using Xunit;
 using Xunit.Abstractions;
 

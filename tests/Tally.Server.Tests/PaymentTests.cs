@@ -2,8 +2,8 @@ using System.Text;
 using Shouldly;
 using Tally.Payments.Dodo.Sandbox;
 using Tally.Payments.Dodo.Webhooks;
-using Tally.Testing.Payments;
-using Tally.Testing.Server;
+using Tally.TestSupport.Payments;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;

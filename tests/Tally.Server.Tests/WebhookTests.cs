@@ -5,8 +5,8 @@ using Tally.Ledger.Webhooks;
 using Tally.Payments.Dodo.Webhooks;
 using Tally.Server.Features.Webhooks;
 using Tally.Server.Hosting;
-using Tally.Testing.Postgres;
-using Tally.Testing.Server;
+using Tally.TestSupport.Postgres;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;
