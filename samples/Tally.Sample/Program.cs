@@ -53,3 +53,6 @@ app.MapGet("/me/credits", async (HttpContext http, TallyClient tally, Cancellati
 });
 
 app.Run();
+
+// For the sample's integration tests (WebApplicationFactory<Program>).
+public partial class Program;
