@@ -37,6 +37,10 @@ public static class TallyServices
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
+        // First of the hosted services, which start in registration order: it migrates the store,
+        // so everything that reads it in the background (relay, worker, reconciler, sweeper,
+        // change hub) starts on a migrated database, not beside a migration holding its lock.
+        services.AddHostedService<TallyStartup>();
         services.AddTallyPayments(settings);
         services.AddTallyWebhooks(settings.Webhooks);
         services.AddSingleton<TallyMetrics>();
@@ -44,7 +48,6 @@ public static class TallyServices
         services.AddSingleton<HttpIdempotency>();
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ClientTokens>();
-        services.AddHostedService<TallyStartup>();
         services.AddHostedService<ExpirySweeper>();
         services.AddSingleton<ChangeHub>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeHub>());
