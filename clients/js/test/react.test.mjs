@@ -83,7 +83,7 @@ test("useCredits and <CreditBalance> show the live balance and follow charges ma
 
     await tally.charge(account, 100);
     await waitFor(() => view.status() === "1150 live", { what: "the first charge to render" });
-    assert.equal(view.short(), "1.2K");
+    assert.equal(view.short(), "1.1K");
 
     await tally.charge(account, 150);
     await waitFor(() => view.short() === "1K", { what: "the second charge to render" });
