@@ -113,12 +113,12 @@ internal static class Accounts
 
     public static LedgerOutcome Ensure(CommandContext ctx, EnsureAccount cmd)
     {
-        var invalid = Rules.First(
-            Rules.Account(cmd.Account, "id"),
-            Rules.Field("tier", FieldRules.Tier(cmd.Tier)),
-            Rules.Metadata(cmd.Metadata),
-            Rules.Field("overdraftLimit", FieldRules.AccountLimit(cmd.OverdraftLimit)),
-            Rules.Field("lowBalanceThreshold", FieldRules.AccountLimit(cmd.LowBalanceThreshold.Value)));
+        var invalid = Refusals.First(
+            Refusals.Account(cmd.Account, "id"),
+            Refusals.Field("tier", FieldRules.Tier(cmd.Tier)),
+            Refusals.Metadata(cmd.Metadata),
+            Refusals.Field("overdraftLimit", FieldRules.AccountLimit(cmd.OverdraftLimit)),
+            Refusals.Field("lowBalanceThreshold", FieldRules.AccountLimit(cmd.LowBalanceThreshold.Value)));
         if (invalid is not null)
         {
             return invalid;
@@ -160,7 +160,7 @@ internal static class Accounts
 
     public static LedgerOutcome SetFrozen(CommandContext ctx, SetFrozen cmd)
     {
-        if (Rules.First(Rules.Account(cmd.Account), Rules.Text(cmd.Reason, "reason")) is { } invalid)
+        if (Refusals.First(Refusals.Account(cmd.Account), Refusals.Text(cmd.Reason, "reason")) is { } invalid)
         {
             return invalid;
         }

@@ -14,19 +14,19 @@ internal static class CreditOps
         var unit = ctx.Units.Find(cmd.Unit);
         if (unit is null)
         {
-            return Rules.UnknownUnit(cmd.Unit);
+            return Refusals.UnknownUnit(cmd.Unit);
         }
 
-        var invalid = Rules.First(
-            Rules.Account(cmd.Account),
-            Rules.Amount(ctx, unit, cmd.Amount),
-            Rules.Field("priority", FieldRules.Priority(cmd.Priority)),
+        var invalid = Refusals.First(
+            Refusals.Account(cmd.Account),
+            Refusals.Amount(ctx, unit, cmd.Amount),
+            Refusals.Field("priority", FieldRules.Priority(cmd.Priority)),
             cmd.ExpiresAt is { } expires && expires <= ctx.Now ? new Invalid("expiresAt", "must be in the future") : null,
             cmd.EffectiveAt is { } effective && effective > ctx.Now ? new Invalid("effectiveAt", "must not be in the future; grant scheduled credits when they take effect") : null,
-            Rules.Features(cmd.Features),
-            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength),
-            Rules.Text(cmd.Description, "description"),
-            Rules.Metadata(cmd.Metadata));
+            Refusals.Features(cmd.Features),
+            Refusals.Text(cmd.Reference, "reference", Refusals.MaxReferenceLength),
+            Refusals.Text(cmd.Description, "description"),
+            Refusals.Metadata(cmd.Metadata));
         if (invalid is not null)
         {
             return invalid;
@@ -57,7 +57,7 @@ internal static class CreditOps
 
     public static LedgerOutcome Reverse(CommandContext ctx, Reverse cmd)
     {
-        if (Rules.Text(cmd.Reason, "reason") is { } reasonInvalid)
+        if (Refusals.Text(cmd.Reason, "reason") is { } reasonInvalid)
         {
             return reasonInvalid;
         }
@@ -82,7 +82,7 @@ internal static class CreditOps
             return new InvalidState("the charge has been reversed in full already");
         }
 
-        if (Rules.Whole(ctx, unit, cmd.Amount, left, out var amount) is { } invalid)
+        if (Refusals.Whole(ctx, unit, cmd.Amount, left, out var amount) is { } invalid)
         {
             return invalid;
         }
@@ -117,15 +117,15 @@ internal static class CreditOps
         var unit = ctx.Units.Find(cmd.Unit);
         if (unit is null)
         {
-            return Rules.UnknownUnit(cmd.Unit);
+            return Refusals.UnknownUnit(cmd.Unit);
         }
 
-        var invalid = Rules.First(
-            Rules.Account(cmd.Account),
+        var invalid = Refusals.First(
+            Refusals.Account(cmd.Account),
             string.IsNullOrWhiteSpace(cmd.Reason) ? new Invalid("reason", "is required for an adjustment") : null,
-            Rules.Text(cmd.Reason, "reason"),
+            Refusals.Text(cmd.Reason, "reason"),
             cmd.Amount.IsZero ? new Invalid("amount", FieldRules.MustNotBeZero) : null,
-            cmd.Amount.IsZero ? null : Rules.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount));
+            cmd.Amount.IsZero ? null : Refusals.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount));
         if (invalid is not null)
         {
             return invalid;

@@ -10,11 +10,11 @@ internal static class DebitOps
 {
     public static LedgerOutcome Charge(CommandContext ctx, Charge cmd)
     {
-        var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Rules.First(
-            Rules.Account(cmd.Account),
-            Rules.Text(cmd.Description, "description"),
-            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength),
-            Rules.Metadata(cmd.Metadata));
+        var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Refusals.First(
+            Refusals.Account(cmd.Account),
+            Refusals.Text(cmd.Description, "description"),
+            Refusals.Text(cmd.Reference, "reference", Refusals.MaxReferenceLength),
+            Refusals.Metadata(cmd.Metadata));
         if (invalid is not null)
         {
             return invalid;
@@ -45,15 +45,15 @@ internal static class DebitOps
         var unit = ctx.Units.Find(cmd.Unit);
         if (unit is null)
         {
-            return Rules.UnknownUnit(cmd.Unit);
+            return Refusals.UnknownUnit(cmd.Unit);
         }
 
-        var invalid = Rules.First(
-            Rules.Account(cmd.From, "from"),
-            Rules.Account(cmd.To, "to"),
+        var invalid = Refusals.First(
+            Refusals.Account(cmd.From, "from"),
+            Refusals.Account(cmd.To, "to"),
             cmd.From == cmd.To ? new Invalid("to", "must be a different account than from") : null,
-            Rules.Amount(ctx, unit, cmd.Amount),
-            Rules.Text(cmd.Description, "description"));
+            Refusals.Amount(ctx, unit, cmd.Amount),
+            Refusals.Text(cmd.Description, "description"));
         if (invalid is not null)
         {
             return invalid;
@@ -121,16 +121,16 @@ internal static class DebitOps
         var unit = ctx.Units.Find(cmd.Unit);
         if (unit is null)
         {
-            return Rules.UnknownUnit(cmd.Unit);
+            return Refusals.UnknownUnit(cmd.Unit);
         }
 
-        var invalid = Rules.First(
-            Rules.Account(cmd.Account),
-            Rules.Amount(ctx, unit, cmd.Amount),
+        var invalid = Refusals.First(
+            Refusals.Account(cmd.Account),
+            Refusals.Amount(ctx, unit, cmd.Amount),
             Enum.IsDefined(cmd.Policy) ? null : new Invalid("policy", "must be clamp or debt"),
-            Rules.Text(cmd.LotReference, "lotReference", Rules.MaxReferenceLength),
-            Rules.Text(cmd.Reason, "reason"),
-            Rules.Text(cmd.Reference, "reference", Rules.MaxReferenceLength));
+            Refusals.Text(cmd.LotReference, "lotReference", Refusals.MaxReferenceLength),
+            Refusals.Text(cmd.Reason, "reason"),
+            Refusals.Text(cmd.Reference, "reference", Refusals.MaxReferenceLength));
         if (invalid is not null)
         {
             return invalid;

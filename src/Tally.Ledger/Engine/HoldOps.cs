@@ -15,10 +15,10 @@ internal static class HoldOps
 {
     public static LedgerOutcome Reserve(CommandContext ctx, Reserve cmd)
     {
-        var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Rules.First(
-            Rules.Account(cmd.Account),
-            Rules.Field("ttlSeconds", FieldRules.TtlSeconds(cmd.TtlSeconds)),
-            Rules.Text(cmd.Description, "description"));
+        var invalid = Pricing.Resolve(ctx, cmd.Price, out var priced) ?? Refusals.First(
+            Refusals.Account(cmd.Account),
+            Refusals.Field("ttlSeconds", FieldRules.TtlSeconds(cmd.TtlSeconds)),
+            Refusals.Text(cmd.Description, "description"));
         if (invalid is not null)
         {
             return invalid;
@@ -62,7 +62,7 @@ internal static class HoldOps
         }
 
         var unit = ctx.Unit(hold.Unit);
-        if (Rules.Whole(ctx, unit, cmd.Amount, hold.Amount, out var amount) is { } invalid)
+        if (Refusals.Whole(ctx, unit, cmd.Amount, hold.Amount, out var amount) is { } invalid)
         {
             return invalid;
         }

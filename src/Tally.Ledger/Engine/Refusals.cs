@@ -8,7 +8,7 @@ namespace Tally.Ledger.Engine;
 /// <see cref="FieldRules"/> as the engine's refusals: each returns the <see cref="Invalid"/> naming
 /// the field as the API spells it, or null when the value is acceptable.
 /// </summary>
-internal static class Rules
+internal static class Refusals
 {
     public const int MaxReferenceLength = FieldRules.MaxReferenceLength;
 
@@ -99,10 +99,10 @@ internal static class Pricing
             var unit = ctx.Units.Find(price.Unit ?? UnitInfo.DefaultKey);
             if (unit is null)
             {
-                return Rules.UnknownUnit(price.Unit);
+                return Refusals.UnknownUnit(price.Unit);
             }
 
-            if (Rules.Amount(ctx, unit, amount) is { } amountError)
+            if (Refusals.Amount(ctx, unit, amount) is { } amountError)
             {
                 return amountError;
             }
@@ -140,7 +140,7 @@ internal static class Pricing
         var unit = ctx.Units.Find(feature.Unit);
         if (unit is null)
         {
-            return Rules.UnknownUnit(feature.Unit);
+            return Refusals.UnknownUnit(feature.Unit);
         }
 
         var quantity = price.Quantity ?? Micros.One;
