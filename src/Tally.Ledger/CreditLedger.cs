@@ -85,7 +85,7 @@ public sealed class CreditLedger : IAsyncDisposable
     public Task<IReadOnlyList<RequestOutcome>> ExecuteGroupAsync(IReadOnlyList<LedgerRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var scope = WriteScopes.Of(requests);
+        var scope = WriteScopes.Of(requests) with { RuleUsage = _options.Rules.NeedsUsage };
         return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, Now(), snapshot =>
         {
             var outcomes = new RequestOutcome[requests.Count];

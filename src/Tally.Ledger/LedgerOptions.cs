@@ -39,6 +39,9 @@ public sealed class LedgerOptions
     /// <summary>Most requests in one group transaction.</summary>
     public int GroupCommitMaxBatch { get; set; } = 128;
 
+    /// <summary>Pricing rules evaluated on grants and charges (SPEC §9, docs/rules.md); none by default.</summary>
+    public Rules.RuleSet Rules { get; set; } = Tally.Ledger.Rules.RuleSet.Empty;
+
     /// <summary>Returns the first invalid setting as (name, problem), or null when all are valid.</summary>
     public (string Setting, string Problem)? Validate()
     {

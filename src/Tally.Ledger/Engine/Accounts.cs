@@ -93,6 +93,12 @@ internal static class Accounts
             return new AccountFrozen(account.ExternalId);
         }
 
+        return Funds(ctx, account, priced);
+    }
+
+    /// <summary>Refuses a charge of <paramref name="priced"/> the account cannot pay (lots for its feature plus the overdraft limit).</summary>
+    public static LedgerOutcome? Funds(CommandContext ctx, AccountRow account, Pricing.Priced priced)
+    {
         var unit = priced.Unit;
         var spendable = BalanceMath.SpendableAmount(account, unit.Key, priced.Feature, ctx.Now);
         return spendable + unit.FromWhole(account.OverdraftLimit) < priced.Amount

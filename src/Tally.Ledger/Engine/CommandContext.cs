@@ -12,6 +12,7 @@ internal sealed class CommandContext(LedgerSnapshot snapshot, LedgerOptions opti
     public IUnitCatalog Units { get; } = units;
     public string Actor { get; } = actor;
     public string? IdempotencyKey { get; } = idempotencyKey;
+    public Rules.RuleSet Rules => Options.Rules;
 
     public Guid NewId() => Model.LedgerIds.New(Now);
 

@@ -2,6 +2,7 @@ using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Rules;
 using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Engine;
@@ -37,16 +38,39 @@ internal static class CreditOps
             return notFound;
         }
 
-        if (ExceedsMaxBalance(ctx, account, unit, cmd.Amount))
+        var amount = cmd.Amount;
+        RuleOutcome? rules = null;
+        if (ctx.Rules.AppliesToGrants)
+        {
+            rules = RuleOps.Evaluate(ctx, account, RuleOperation.Grant, unit, amount, source: cmd.Source);
+            if (rules.Refusal is { } reason)
+            {
+                return new Invalid("amount", reason);
+            }
+
+            amount = rules.Amount;
+            if (!amount.IsPositive)
+            {
+                return new Invalid("amount", $"the rules left nothing to grant ({string.Join(", ", rules.Applied.Select(r => r.Rule))})");
+            }
+        }
+
+        if (ExceedsMaxBalance(ctx, account, unit, amount))
         {
             return new Invalid("amount", $"would take the balance above the maximum of {ctx.Options.MaxBalance}");
         }
 
+        if (rules is not null)
+        {
+            RuleOps.Take(account, rules.Uses);
+        }
+
         var entryId = ctx.NewId();
         var terms = new LotTerms(cmd.Source, cmd.Priority, cmd.ExpiresAt, cmd.Features, cmd.Reference, cmd.EffectiveAt, LotTerms.IsPaid(cmd.Source));
-        var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, terms, entryId);
-        var entry = Journal.Append(ctx, account, entryId, EntryType.Grant, unit.Key, cmd.Amount, new EntryDetails
+        var lot = Lots.Credit(ctx, account, unit.Key, amount, terms, entryId);
+        var entry = Journal.Append(ctx, account, entryId, EntryType.Grant, unit.Key, amount, new EntryDetails
         {
+            Rules = AppliedRules.Encode(rules?.Applied),
             Description = cmd.Description,
             Reference = cmd.Reference,
             Metadata = cmd.Metadata,

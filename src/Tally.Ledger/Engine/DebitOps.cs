@@ -2,6 +2,8 @@ using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Rules;
+using Tally.Ledger.Storage;
 
 namespace Tally.Ledger.Engine;
 
@@ -20,15 +22,50 @@ internal static class DebitOps
             return invalid;
         }
 
-        if (Accounts.ResolveToSpend(ctx, cmd.Account, priced!, out var account) is { } refused)
+        AccountRow account;
+        RuleOutcome? rules = null;
+        if (!ctx.Rules.AppliesToCharges)
         {
-            return refused;
+            if (Accounts.ResolveToSpend(ctx, cmd.Account, priced!, out account) is { } refused)
+            {
+                return refused;
+            }
+        }
+        else
+        {
+            if (Accounts.ResolveSwept(ctx, cmd.Account, out account) is { } refusal)
+            {
+                return refusal;
+            }
+
+            if (account.Frozen)
+            {
+                return new AccountFrozen(account.ExternalId);
+            }
+
+            rules = RuleOps.Evaluate(ctx, account, RuleOperation.Charge, priced!.Unit, priced.Amount, priced.Feature, priced.Quantity);
+            if (rules.Refusal is { } reason)
+            {
+                return new Invalid("amount", reason);
+            }
+
+            priced = priced with { Amount = rules.Amount };
+            if (Accounts.Funds(ctx, account, priced) is { } insufficient)
+            {
+                return insufficient;
+            }
+
+            RuleOps.Take(account, rules.Uses);
         }
 
         var unit = priced!.Unit;
 
         var entryId = ctx.NewId();
-        Lots.Burn(ctx, account, unit.Key, priced.Feature, priced.Amount, entryId);
+        if (priced.Amount.IsPositive)
+        {
+            Lots.Burn(ctx, account, unit.Key, priced.Feature, priced.Amount, entryId);
+        }
+
         var entry = Journal.Append(ctx, account, entryId, EntryType.Charge, unit.Key, -priced.Amount, new EntryDetails
         {
             Feature = priced.Feature,
@@ -36,6 +73,7 @@ internal static class DebitOps
             Description = cmd.Description,
             Reference = cmd.Reference,
             Metadata = cmd.Metadata,
+            Rules = AppliedRules.Encode(rules?.Applied),
         });
         return Projections.EntryResult(ctx, account, entry);
     }

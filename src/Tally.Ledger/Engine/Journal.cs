@@ -17,6 +17,9 @@ internal sealed record EntryDetails
     public Guid? ReversesEntryId { get; init; }
     public Guid? TransferId { get; init; }
 
+    /// <summary>The rules that changed the amount (stored form, <see cref="Rules.AppliedRules"/>); null when none.</summary>
+    public string? Rules { get; init; }
+
     /// <summary>Written by the ledger itself (expiry), not on behalf of the caller.</summary>
     public bool BySystem { get; init; }
 
@@ -58,6 +61,7 @@ internal static class Journal
             TransferId = details.TransferId,
             IdempotencyKey = details.BySystem ? null : ctx.IdempotencyKey,
             CreatedAt = ctx.Now,
+            Rules = details.Rules,
         };
         account.NewEntries.Add(entry);
         return entry;

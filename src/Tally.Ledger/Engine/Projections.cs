@@ -26,7 +26,10 @@ internal static class Projections
         row.HoldId,
         row.LotId,
         row.ReversesEntryId,
-        row.CreatedAt);
+        row.CreatedAt)
+    {
+        Rules = Ledger.Rules.AppliedRules.Decode(row.Rules),
+    };
 
     public static HoldView Hold(CommandContext ctx, AccountRow account, HoldRow hold) => Hold(account.ExternalId, hold, ctx.Unit(hold.Unit));
 

@@ -41,7 +41,11 @@ public sealed record EntryView(
     Guid? HoldId,
     Guid? LotId,
     Guid? ReversesEntryId,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The rules that changed the amount, in the order they ran (SPEC §9).</summary>
+    public IReadOnlyList<Rules.AppliedRule> Rules { get; init; } = [];
+}
 
 /// <summary>A reservation of credits for work whose final cost is not yet known.</summary>
 public sealed record HoldView(

@@ -11,6 +11,9 @@ public sealed record WriteScope(
     IReadOnlyCollection<string> IdempotencyKeys)
 {
     public static WriteScope ForAccount(string account) => new([account], [], [], [], []);
+
+    /// <summary>Load the accounts' rule usage rows too (some configured rule reads them).</summary>
+    public bool RuleUsage { get; init; }
 }
 
 /// <summary>

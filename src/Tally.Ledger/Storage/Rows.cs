@@ -55,6 +55,12 @@ public sealed class AccountRow : Row
     public List<EntryRow> NewEntries { get; init; } = [];
     public List<BurnRow> NewBurns { get; init; } = [];
 
+    /// <summary>
+    /// Rule usage (first-use markers, allowance used per period) by (key, period); loaded only
+    /// when some rule reads it (<see cref="WriteScope.RuleUsage"/>).
+    /// </summary>
+    public Dictionary<(string Key, long Period), RuleUsageRow> RuleUsage { get; init; } = [];
+
     /// <summary>A deep copy, so an atomic batch can put the account back when a later command fails.</summary>
     public AccountRow Clone() => new()
     {
@@ -77,7 +83,19 @@ public sealed class AccountRow : Row
         Holds = Holds.ConvertAll(h => h.Clone()),
         NewEntries = [.. NewEntries],
         NewBurns = [.. NewBurns],
+        RuleUsage = RuleUsage.ToDictionary(p => p.Key, p => p.Value.Clone()),
     };
+}
+
+/// <summary>What a rule used of one account: a first-use marker (period 0) or an allowance's use in one period (Unix seconds of its start).</summary>
+public sealed class RuleUsageRow : Row
+{
+    public required Guid AccountId { get; init; }
+    public required string Key { get; init; }
+    public required long Period { get; init; }
+    public long Used { get; set; }
+
+    public RuleUsageRow Clone() => (RuleUsageRow)MemberwiseClone();
 }
 
 /// <summary>The journal balance (Σ entry amounts) and overdraft debt of one unit.</summary>
@@ -196,6 +214,9 @@ public sealed record EntryRow
     public Guid? TransferId { get; init; }
     public string? IdempotencyKey { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The rules that changed the amount, as stored (<see cref="Rules.AppliedRules"/>); null when none.</summary>
+    public string? Rules { get; init; }
 }
 
 /// <summary>
