@@ -13,7 +13,7 @@ namespace Tally.Ledger.Postgres;
 internal static class PgLoader
 {
     /// <summary>Where <see cref="PgSql.Reversible"/> puts the amount reversed so far: after the entry's columns.</summary>
-    private const int ReversedSoFarOrdinal = 20;
+    private const int ReversedSoFarOrdinal = 21;
 
     /// <param name="connection">Where the batch runs.</param>
     /// <param name="accountIds">The (resolved) accounts to lock and load.</param>
@@ -44,6 +44,11 @@ internal static class PgLoader
         if (scope.IdempotencyKeys.Count > 0)
         {
             Add(batch, PgSql.Idempotency, (object)scope.IdempotencyKeys.ToArray());
+        }
+
+        if (scope.RuleUsageSince is { } since)
+        {
+            Add(batch, PgSql.RuleUsage, accountIds, since);
         }
 
         if (!forWrite)
@@ -152,6 +157,19 @@ internal static class PgLoader
             {
                 var row = RowReaders.Idempotency(reader, PgTime.Read);
                 snapshot.Idempotency[row.Key] = row;
+            }
+        }
+
+        if (scope.RuleUsageSince is not null)
+        {
+            await NextAsync(reader, ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var usage = RowReaders.RuleUsage(reader);
+                if (byId.TryGetValue(usage.AccountId, out var account))
+                {
+                    account.RuleUsage[(usage.Key, usage.Period)] = usage;
+                }
             }
         }
 

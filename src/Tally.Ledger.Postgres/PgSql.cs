@@ -60,6 +60,18 @@ internal static class PgSql
 
     public const string Features = $"SELECT {Columns.Feature} FROM features WHERE feature_key = ANY($1)";
     public const string FeatureUnits = "SELECT unit_key, precision FROM units WHERE unit_key IN (SELECT unit FROM features WHERE feature_key = ANY($1))";
+    /// <summary>
+    /// Rule usage of the accounts ($1): first-use markers (period 0) and allowance rows of periods
+    /// that can still be current (since $2, Unix seconds: a month back at most; older rows are never read again).
+    /// </summary>
+    public const string RuleUsage = $"SELECT {Columns.RuleUsage} FROM rule_usage WHERE account_id = ANY($1) AND (period = 0 OR period >= $2)";
+
+    public const string UpsertRuleUsage = """
+        INSERT INTO rule_usage (account_id, rule_key, period, used)
+        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
+        ON CONFLICT (account_id, rule_key, period) DO UPDATE SET used = EXCLUDED.used
+        """;
+
     public const string Idempotency = $"SELECT {Columns.Idempotency} FROM idempotency WHERE idempotency_key = ANY($1)";
 
     public const string InsertAccounts = """
@@ -117,10 +129,10 @@ internal static class PgSql
 
     public const string InsertEntries = """
         INSERT INTO entries (id, account_id, seq, type, unit, amount, balance_after, feature, quantity, description, reference,
-            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at)
+            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at, rules)
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[],
                              $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::uuid[], $16::uuid[],
-                             $17::uuid[], $18::text[], $19::timestamptz[])
+                             $17::uuid[], $18::text[], $19::timestamptz[], $20::text[])
         """;
 
     public const string InsertBurns = """

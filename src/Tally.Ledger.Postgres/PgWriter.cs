@@ -181,7 +181,13 @@ internal static partial class PgWriter
                 Col(entries, e => e.Unit), Col(entries, e => e.Amount.Minor), Col(entries, e => e.BalanceAfter.Minor), Col(entries, e => e.Feature),
                 Col(entries, e => e.Quantity?.Value), Col(entries, e => e.Description), Col(entries, e => e.Reference), Col(entries, e => e.Metadata),
                 Col(entries, e => e.Actor), Col(entries, e => e.HoldId), Col(entries, e => e.LotId), Col(entries, e => e.ReversesEntryId),
-                Col(entries, e => e.TransferId), Col(entries, e => e.IdempotencyKey), Col(entries, e => PgTime.ToDb(e.CreatedAt)));
+                Col(entries, e => e.TransferId), Col(entries, e => e.IdempotencyKey), Col(entries, e => PgTime.ToDb(e.CreatedAt)), Col(entries, e => e.Rules));
+        }
+
+        var usage = accounts.SelectMany(a => a.RuleUsage.Values).Where(u => u.IsDirty).ToList();
+        if (usage.Count > 0)
+        {
+            batch.Add(PgSql.UpsertRuleUsage, Col(usage, u => u.AccountId), Col(usage, u => u.Key), Col(usage, u => u.Period), Col(usage, u => u.Used));
         }
 
         var burns = accounts.SelectMany(a => a.NewBurns).ToList();

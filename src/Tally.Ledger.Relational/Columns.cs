@@ -18,9 +18,10 @@ public static class Columns
     public const string Lot = "id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at, paid";
     public const string Hold = "id, account_id, unit, amount, unbacked, captured, status, feature, description, expires_at, created_at, updated_at";
     public const string Pin = "hold_id, lot_id, amount"; // ORDER BY ordinal: the burn order of the reserve
-    public const string Entry = "e.id, e.account_id, a.external_id, e.seq, e.type, e.unit, e.amount, e.balance_after, e.feature, e.quantity, e.description, e.reference, e.metadata, e.actor, e.hold_id, e.lot_id, e.reverses_entry_id, e.transfer_id, e.idempotency_key, e.created_at";
+    public const string Entry = "e.id, e.account_id, a.external_id, e.seq, e.type, e.unit, e.amount, e.balance_after, e.feature, e.quantity, e.description, e.reference, e.metadata, e.actor, e.hold_id, e.lot_id, e.reverses_entry_id, e.transfer_id, e.idempotency_key, e.created_at, e.rules";
     public const string Idempotency = "idempotency_key, fingerprint, outcome, response_status, response_body, created_at";
     public const string Feature = "feature_key, cost_micros, unit, description, active";
+    public const string RuleUsage = "account_id, rule_key, period, used";
 
     /// <summary>Lineage of entries: entry id, amount, and the paying lot's <see cref="Lot"/> columns (lots aliased <c>l</c>).</summary>
     public const string PaidBy = "b.entry_id, b.amount, l.id, l.account_id, l.unit, l.source, l.amount, l.remaining, l.priority, l.effective_at, l.expires_at, l.features, l.reference, l.entry_id, l.created_at, l.paid";
@@ -118,6 +119,7 @@ public static class RowReaders
         TransferId = r.IsDBNull(17) ? null : r.GetGuid(17),
         IdempotencyKey = r.IsDBNull(18) ? null : r.GetString(18),
         CreatedAt = time(r, 19),
+        Rules = r.IsDBNull(20) ? null : r.GetString(20),
     };
 
     public static IdempotencyRow Idempotency(DbDataReader r, ReadTime time) => new(
@@ -127,6 +129,14 @@ public static class RowReaders
         r.IsDBNull(3) ? null : r.GetInt32(3),
         r.IsDBNull(4) ? null : (byte[])r.GetValue(4),
         time(r, 5));
+
+    public static RuleUsageRow RuleUsage(DbDataReader r) => new()
+    {
+        AccountId = r.GetGuid(0),
+        Key = r.GetString(1),
+        Period = r.GetInt64(2),
+        Used = r.GetInt64(3),
+    };
 
     public static FeatureInfo Feature(DbDataReader r) => new(
         r.GetString(0),

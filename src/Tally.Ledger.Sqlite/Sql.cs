@@ -68,8 +68,16 @@ internal static class Sql
 
     public const string InsertEntry = """
         INSERT INTO entries (id, account_id, seq, type, unit, amount, balance_after, feature, quantity, description, reference,
-            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+            metadata, actor, hold_id, lot_id, reverses_entry_id, transfer_id, idempotency_key, created_at, rules)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+        """;
+
+    /// <summary>An account's rule usage ($1): first-use markers (period 0) and allowance rows since $2 (Unix seconds).</summary>
+    public const string RuleUsage = $"SELECT {Columns.RuleUsage} FROM rule_usage WHERE account_id = $1 AND (period = 0 OR period >= $2)";
+
+    public const string UpsertRuleUsage = """
+        INSERT INTO rule_usage (account_id, rule_key, period, used) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (account_id, rule_key, period) DO UPDATE SET used = excluded.used
         """;
 
     public const string InsertBurn = "INSERT INTO burns (entry_id, lot_id, account_id, amount) VALUES ($1, $2, $3, $4)";

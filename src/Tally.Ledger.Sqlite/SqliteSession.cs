@@ -62,6 +62,19 @@ internal sealed class SqliteSession : IDisposable
             }
         }
 
+        if (scope.RuleUsageSince is { } since)
+        {
+            foreach (var account in snapshot.Accounts.Values)
+            {
+                using var reader = this[Sql.RuleUsage].Query(account.Id, since);
+                while (reader.Read())
+                {
+                    var usage = RowReaders.RuleUsage(reader);
+                    account.RuleUsage[(usage.Key, usage.Period)] = usage;
+                }
+            }
+        }
+
         foreach (var holdId in scope.Holds)
         {
             Guid? accountId;
@@ -304,7 +317,15 @@ internal sealed class SqliteSession : IDisposable
         {
             this[Sql.InsertEntry].Apply(e.Id, e.AccountId, e.Seq, Names.Of(e.Type), e.Unit, e.Amount.Minor, e.BalanceAfter.Minor, e.Feature,
                 e.Quantity?.Value, e.Description, e.Reference, e.Metadata, e.Actor, e.HoldId, e.LotId, e.ReversesEntryId, e.TransferId,
-                e.IdempotencyKey, SqliteTime.ToMicros(e.CreatedAt));
+                e.IdempotencyKey, SqliteTime.ToMicros(e.CreatedAt), e.Rules);
+        }
+
+        foreach (var u in a.RuleUsage.Values)
+        {
+            if (u.IsDirty)
+            {
+                this[Sql.UpsertRuleUsage].Apply(u.AccountId, u.Key, u.Period, u.Used);
+            }
         }
 
         foreach (var b in a.NewBurns)

@@ -85,8 +85,12 @@ public sealed class CreditLedger : IAsyncDisposable
     public Task<IReadOnlyList<RequestOutcome>> ExecuteGroupAsync(IReadOnlyList<LedgerRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var scope = WriteScopes.Of(requests) with { RuleUsage = _options.Rules.NeedsUsage };
-        return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, Now(), snapshot =>
+        var now = Now();
+        var scope = WriteScopes.Of(requests) with
+        {
+            RuleUsageSince = _options.Rules.NeedsUsage ? (now - Rules.RulePeriods.Longest - TimeSpan.FromDays(1)).ToUnixTimeSeconds() : null,
+        };
+        return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, now, snapshot =>
         {
             var outcomes = new RequestOutcome[requests.Count];
             for (var i = 0; i < requests.Count; i++)

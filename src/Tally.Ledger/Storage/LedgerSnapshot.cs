@@ -12,8 +12,11 @@ public sealed record WriteScope(
 {
     public static WriteScope ForAccount(string account) => new([account], [], [], [], []);
 
-    /// <summary>Load the accounts' rule usage rows too (some configured rule reads them).</summary>
-    public bool RuleUsage { get; init; }
+    /// <summary>
+    /// Load the accounts' rule usage rows too (some configured rule reads them): first-use markers
+    /// and allowance rows of periods starting at or after this (Unix seconds); null = none.
+    /// </summary>
+    public long? RuleUsageSince { get; init; }
 }
 
 /// <summary>

@@ -57,7 +57,7 @@ public sealed class AccountRow : Row
 
     /// <summary>
     /// Rule usage (first-use markers, allowance used per period) by (key, period); loaded only
-    /// when some rule reads it (<see cref="WriteScope.RuleUsage"/>).
+    /// when some rule reads it (<see cref="WriteScope.RuleUsageSince"/>).
     /// </summary>
     public Dictionary<(string Key, long Period), RuleUsageRow> RuleUsage { get; init; } = [];
 
