@@ -58,7 +58,7 @@ public sealed record EntryDto(
     string? HoldId,
     string? LotId,
     string? ReversesEntryId,
-    IReadOnlyList<string> Rules,
+    IReadOnlyList<AppliedRuleDto> Rules,
     DateTimeOffset CreatedAt)
 {
     public static EntryDto From(EntryView e) => new(
@@ -78,8 +78,15 @@ public sealed record EntryDto(
         e.HoldId is { } hold ? LedgerIds.Hold(hold) : null,
         e.LotId is { } lot ? LedgerIds.Lot(lot) : null,
         e.ReversesEntryId is { } reversed ? LedgerIds.Entry(reversed) : null,
-        [],
+        e.Rules.Count == 0 ? [] : e.Rules.Select(r => AppliedRuleDto.From(r, e.Unit)).ToList(),
         e.CreatedAt);
+}
+
+/// <summary>A rule that changed an entry's amount (docs/rules.md): what the amount was before it and after it, unsigned.</summary>
+public sealed record AppliedRuleDto(string Rule, string Kind, decimal AmountBefore, decimal AmountAfter)
+{
+    public static AppliedRuleDto From(Tally.Ledger.Rules.AppliedRule r, Tally.Ledger.Amounts.UnitInfo unit) =>
+        new(r.Rule, r.Kind, unit.ToDecimal(r.AmountBefore), unit.ToDecimal(r.AmountAfter));
 }
 
 /// <summary>docs/api.md, "Hold".</summary>

@@ -15,6 +15,7 @@ using Tally.Server.Features.Holds;
 using Tally.Payments.Dodo.Sandbox;
 using Tally.Server.Features.Payments;
 using Tally.Server.Features.Pricing;
+using Tally.Server.Features.Rules;
 using Tally.Server.Features.Selling;
 using Tally.Server.Features.Transfers;
 using Tally.Server.Features.Webhooks;
@@ -72,6 +73,7 @@ public static class TallyEndpoints
         v1.MapPayments();
         v1.MapSubscriptions();
         v1.MapWebhookEvents();
+        v1.MapRules();
         v1.MapOutboundWebhooks();
         app.MapDodoWebhook();
         if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)

@@ -238,6 +238,10 @@ public sealed class TallyOptions
         WebhookWorkers,
         LowBalanceThreshold);
 
+    /// <summary>Pricing rules (the <c>Rules</c> array; docs/rules.md), validated at start as <c>Rules:3:percent</c>.</summary>
+    [ConfigurationKeyName("Rules")]
+    public List<Tally.Ledger.Rules.RuleDefinition> Rules { get; set; } = [];
+
     /// <summary>How payments become credits.</summary>
     public PaymentSettings Payments => new(
         Pricing,

@@ -74,7 +74,35 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             failures.Add(pricing);
         }
 
+        failures.AddRange(RuleProblems(options.Rules));
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Each rule's first problem, named as its configuration path (<c>Rules:3:percent</c>).</summary>
+    public static IEnumerable<string> RuleProblems(IReadOnlyList<Tally.Ledger.Rules.RuleDefinition> rules)
+    {
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stateful = new Dictionary<(string?, string?), int>();
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            if (rule.Validate() is { } problem)
+            {
+                yield return $"Rules:{i}:{problem.Field} {problem.Problem}";
+                continue;
+            }
+
+            if (!names.TryAdd(rule.Name!, i))
+            {
+                yield return $"Rules:{i}:name '{rule.Name}' is taken by Rules:{names[rule.Name!]}";
+            }
+            else if (rule.Kind is Tally.Ledger.Rules.RuleKinds.FirstUseDiscount or Tally.Ledger.Rules.RuleKinds.FreeAllowance
+                && !stateful.TryAdd((rule.Kind, rule.Feature), i))
+            {
+                yield return $"Rules:{i}:feature '{rule.Feature}' already has a {rule.Kind} rule (Rules:{stateful[(rule.Kind, rule.Feature)]})";
+            }
+        }
     }
 
     private static bool IsWellFormedSecret(string secret)

@@ -36,7 +36,8 @@ public static class TallyServices
         services.AddSingleton(sp => StoreFactory.Open(settings.Database, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
-        services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), settings.Ledger, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
+        services.AddSingleton(sp => new Tally.Ledger.Rules.RuleSet(settings.Rules, sp.GetServices<Tally.Ledger.Rules.ILedgerRule>()));
+        services.AddSingleton(sp => new CreditLedger(sp.GetRequiredService<ILedgerStore>(), WithRules(settings.Ledger, sp.GetRequiredService<Tally.Ledger.Rules.RuleSet>()), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CreditLedger>>()));
         // First of the hosted services, which start in registration order: it migrates the store,
         // so everything that reads it in the background (relay, worker, reconciler, sweeper,
         // change hub) starts on a migrated database, not beside a migration holding its lock.
@@ -93,5 +94,12 @@ public static class TallyServices
         }
 
         return services;
+    }
+
+    /// <summary>The ledger's options with the rules in force (configured and host-registered, docs/rules.md).</summary>
+    private static LedgerOptions WithRules(LedgerOptions options, Tally.Ledger.Rules.RuleSet rules)
+    {
+        options.Rules = rules;
+        return options;
     }
 }

@@ -30,6 +30,7 @@ namespace Tally.Server.Http;
 [JsonSerializable(typeof(ListResponse<ApiKeyDto>))]
 [JsonSerializable(typeof(UnitDto))]
 [JsonSerializable(typeof(FeatureDto))]
+[JsonSerializable(typeof(ListResponse<Tally.Server.Features.Rules.RuleDto>))]
 [JsonSerializable(typeof(CreatedApiKeyDto))]
 [JsonSerializable(typeof(ClientTokenDto))]
 [JsonSerializable(typeof(BatchResponse))]
