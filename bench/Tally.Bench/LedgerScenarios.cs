@@ -2,20 +2,43 @@ using Tally.Ledger;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Rules;
 using Tally.Ledger.Storage;
 
 namespace Tally.Bench;
 
 /// <summary>Library-level charge loads over any store.</summary>
-public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null)
+public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null, RuleSet? rules = null)
 {
+    /// <summary>The feature <c>--rules</c> runs charge (1 credit per use), with or without rules on it.</summary>
+    public const string RuleFeature = "bench.rules";
+
     private readonly CreditLedger _ledger = new(store, new LedgerOptions
     {
         InitialAmount = 0,
         MaxBalance = 1_000_000_000_000,
         MaxPerOperation = 1_000_000_000_000,
         GroupCommitLanes = lanes,
+        Rules = rules ?? RuleSet.Empty,
     }, TimeProvider.System);
+
+    /// <summary>A first-use discount and a small daily allowance on <see cref="RuleFeature"/>: after a few charges per account both are loaded and checked, neither changes the amount.</summary>
+    public static RuleSet BenchRules() => new(
+    [
+        new RuleDefinition { Name = "bench-first-use", Kind = RuleKinds.FirstUseDiscount, Feature = RuleFeature, Percent = 50, Priority = 2 },
+        new RuleDefinition { Name = "bench-allowance", Kind = RuleKinds.FreeAllowance, Feature = RuleFeature, Credits = 5, Period = RulePeriods.Day, Priority = 1 },
+    ], []);
+
+    public async Task EnsureRuleFeatureAsync() =>
+        await store.SaveFeatureAsync(new Tally.Ledger.Model.FeatureInfo(RuleFeature, Micros.One, UnitInfo.DefaultKey, "bench", true), create: true, DateTimeOffset.UtcNow, CancellationToken.None);
+
+    public Task<LoadResult> ChargeFeatureRandomAsync(string name, string[] accounts, int callers, TimeSpan warmup, TimeSpan duration) =>
+        LoadRun.RunAsync(name, callers, warmup, duration, async (_, random) =>
+            await _ledger.ExecuteAsync(new Charge(accounts[random.Next(accounts.Length)], Price.OfFeature(RuleFeature))) is EntryResult);
+
+    public Task<LoadResult> ChargeFeatureHotAsync(string name, string account, int callers, TimeSpan warmup, TimeSpan duration) =>
+        LoadRun.RunAsync(name, callers, warmup, duration, async (_, _) =>
+            await _ledger.ExecuteAsync(new Charge(account, Price.OfFeature(RuleFeature))) is EntryResult);
 
     public CreditLedger Ledger => _ledger;
 

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Tally.Bench;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Sqlite;
+using Tally.Ledger.Storage;
 using Tally.TestSupport.Postgres;
 
 // Tally's hot-path benchmark. Prints one table: the pgbench baseline and the library's charge
@@ -23,7 +24,8 @@ var sse = new Option<int[]>("--sse") { Description = "Only live streams: this ma
 var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
 var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhooks: HTTP charges with no endpoint and with one subscribed to credit.deducted (a local receiver), then the delivery rate of the backlog, per store" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, markdown };
+var rules = new Option<bool>("--rules") { Description = "Also charge a feature through the library with no rules and with a first-use discount + daily allowance on it (docs/rules.md), random and hot, per store" };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, markdown, rules };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -138,6 +140,7 @@ root.SetAction(async (parse, ct) =>
         results.Add(new ResultRow(random, "≥ 1.5× pgbench random", random.PerSecond / pgRandom.PerSecond / 1.5));
         var hotResult = await scenarios.ChargeHotAsync($"library PostgreSQL one hot account, c={h}", hot, h, warmup, duration);
         results.Add(new ResultRow(hotResult, "≥ 4× pgbench hot row", hotResult.PerSecond / pgHot.PerSecond / 4));
+        await RunRulesAsync("PostgreSQL", store, ids, hot);
         await store.DisposeAsync();
         await RunHttpAsync("PostgreSQL", connectionString, ids, random);
         await using var check = new PostgresLedgerStore(connectionString);
@@ -160,6 +163,7 @@ root.SetAction(async (parse, ct) =>
             results.Add(new ResultRow(random, "≥ 20,000/s", random.PerSecond / 20_000));
             var hotResult = await scenarios.ChargeHotAsync($"library SQLite one hot account, c={h}", hot, h, warmup, duration);
             results.Add(new ResultRow(hotResult, "≥ 20,000/s", hotResult.PerSecond / 20_000));
+            await RunRulesAsync("SQLite", store, ids, hot);
             await RunHttpAsync("SQLite", $"sqlite:{store.Path}", ids, random);
             var report = await scenarios.Ledger.VerifyAsync(ct);
             AnsiConsole.MarkupLine($"SQLite verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
@@ -169,6 +173,29 @@ root.SetAction(async (parse, ct) =>
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    // Rules (--rules): feature charges without rules, then with a first-use discount and a daily
+    // allowance on the feature (usage rows loaded with each account and checked; after an account's
+    // first few charges neither changes the amount), so the difference is the rules' own cost.
+    async Task RunRulesAsync(string store, ILedgerStore ledgerStore, string[] ids, string hot)
+    {
+        if (!parse.GetValue(rules))
+        {
+            return;
+        }
+
+        var plain = new LedgerScenarios(ledgerStore, parse.GetValue(lanes));
+        await plain.EnsureRuleFeatureAsync();
+        var ruled = new LedgerScenarios(ledgerStore, parse.GetValue(lanes), LedgerScenarios.BenchRules());
+        var plainRandom = await plain.ChargeFeatureRandomAsync($"library {store} feature charges, random, no rules, c={c}", ids, c, warmup, duration);
+        results.Add(new ResultRow(plainRandom, "baseline", null));
+        var ruledRandom = await ruled.ChargeFeatureRandomAsync($"library {store} feature charges, random, first use + allowance, c={c}", ids, c, warmup, duration);
+        results.Add(new ResultRow(ruledRandom, "no rules", ruledRandom.PerSecond / plainRandom.PerSecond));
+        var plainHot = await plain.ChargeFeatureHotAsync($"library {store} feature charges, hot, no rules, c={h}", hot, h, warmup, duration);
+        results.Add(new ResultRow(plainHot, "baseline", null));
+        var ruledHot = await ruled.ChargeFeatureHotAsync($"library {store} feature charges, hot, first use + allowance, c={h}", hot, h, warmup, duration);
+        results.Add(new ResultRow(ruledHot, "no rules", ruledHot.PerSecond / plainHot.PerSecond));
     }
 
     // HTTP end to end over the same database: the peak (closed loops of increasing size, the best
