@@ -32,6 +32,18 @@ public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null, RuleS
     public async Task EnsureRuleFeatureAsync() =>
         await store.SaveFeatureAsync(new Tally.Ledger.Model.FeatureInfo(RuleFeature, Micros.One, UnitInfo.DefaultKey, "bench", true), create: true, DateTimeOffset.UtcNow, CancellationToken.None);
 
+    /// <summary>Five feature charges per account (first use taken, allowance used up), 500 accounts per batch.</summary>
+    public async Task PrimeRulesAsync(string[] accounts, string hot)
+    {
+        foreach (var chunk in accounts.Append(hot).Chunk(500))
+        {
+            for (var round = 0; round < 6; round++)
+            {
+                await _ledger.ExecuteAsync(new LedgerRequest(chunk.Select(id => (LedgerCommand)new Charge(id, Price.OfFeature(RuleFeature))).ToList(), BatchMode.Independent));
+            }
+        }
+    }
+
     public Task<LoadResult> ChargeFeatureRandomAsync(string name, string[] accounts, int callers, TimeSpan warmup, TimeSpan duration) =>
         LoadRun.RunAsync(name, callers, warmup, duration, async (_, random) =>
             await _ledger.ExecuteAsync(new Charge(accounts[random.Next(accounts.Length)], Price.OfFeature(RuleFeature))) is EntryResult);

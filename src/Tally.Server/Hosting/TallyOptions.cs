@@ -276,6 +276,7 @@ public sealed class TallyOptions
         GroupCommit = GroupCommit,
         GroupCommitLanes = GroupCommitLanes,
         GroupCommitMaxBatch = GroupCommitMaxBatch,
+        Rules = Rules.Count == 0 ? Tally.Ledger.Rules.RuleSet.Empty : new Tally.Ledger.Rules.RuleSet(Rules, []),
     };
 
     /// <summary>
