@@ -5,8 +5,8 @@ using Shouldly;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Rules;
 using Tally.Server.Hosting;
-using Tally.Testing.Postgres;
-using Tally.Testing.Server;
+using Tally.TestSupport.Postgres;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;
