@@ -28,7 +28,7 @@ internal static class Projections
         row.ReversesEntryId,
         row.CreatedAt)
     {
-        Rules = Ledger.Rules.AppliedRules.Decode(row.Rules),
+        RulesJson = row.Rules,
     };
 
     public static HoldView Hold(CommandContext ctx, AccountRow account, HoldRow hold) => Hold(account.ExternalId, hold, ctx.Unit(hold.Unit));

@@ -43,8 +43,15 @@ public sealed record EntryView(
     Guid? ReversesEntryId,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>
+    /// The rules that changed the amount as stored (<see cref="Ledger.Rules.AppliedRules"/>; null when none):
+    /// a string, so views compare by value and the outcome codec keeps it byte for byte.
+    /// </summary>
+    public string? RulesJson { get; init; }
+
     /// <summary>The rules that changed the amount, in the order they ran (SPEC §9).</summary>
-    public IReadOnlyList<Rules.AppliedRule> Rules { get; init; } = [];
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Rules.AppliedRule> Rules => Ledger.Rules.AppliedRules.Decode(RulesJson);
 }
 
 /// <summary>A reservation of credits for work whose final cost is not yet known.</summary>

@@ -78,7 +78,7 @@ public sealed record EntryDto(
         e.HoldId is { } hold ? LedgerIds.Hold(hold) : null,
         e.LotId is { } lot ? LedgerIds.Lot(lot) : null,
         e.ReversesEntryId is { } reversed ? LedgerIds.Entry(reversed) : null,
-        e.Rules.Count == 0 ? [] : e.Rules.Select(r => AppliedRuleDto.From(r, e.Unit)).ToList(),
+        e.RulesJson is null ? [] : e.Rules.Select(r => AppliedRuleDto.From(r, e.Unit)).ToList(),
         e.CreatedAt);
 }
 
