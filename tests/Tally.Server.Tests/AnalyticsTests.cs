@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Shouldly;
 using Tally.Ledger.Analytics;
-using Tally.Testing.Server;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;
