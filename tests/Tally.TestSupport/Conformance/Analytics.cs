@@ -111,11 +111,28 @@ public abstract partial class LedgerStoreConformance<TFixture>
         await RollupFolder.FoldAllAsync(analytics, t.Clock, retentionDays: 100_000, batch: 2);
         await ShouldEqualRecomputationAsync(analytics);
         var journal = await analytics.ReadJournalLinesAsync(CancellationToken.None);
-        journal.ShouldContain(l => l.Amount < 0 && l.PaidAmount < 0); // a debit that burned paid credits
         journal.ShouldContain(l => l.Amount > 0 && l.PaidAmount == 0); // a grant of unpaid credits
         journal.ShouldContain(l => l.Feature != null && l.QuantityMicros > 0);
         (await analytics.CountUnfoldedAccountsAsync(CancellationToken.None)).ShouldBe(0);
         await t.ShouldHoldInvariantsAsync();
+    }
+
+    [Fact]
+    public async Task The_paid_part_of_an_entry_follows_the_lots_it_made_or_burned()
+    {
+        await using var store = await Fixture.CreateIsolatedStoreAsync();
+        await store.MigrateAsync(CancellationToken.None);
+        var analytics = (IAnalyticsStore)store;
+        var t = new TestLedger(store, new LedgerOptions { InitialAmount = 0, GroupCommit = Fixture.GroupCommit }, AnalyticsStart);
+        var id = await t.NewAccountAsync();
+        Is<EntryResult>(await t.RunAsync(new Grant(id, new Credits(10), Source: LotSource.Purchase)));
+        Is<EntryResult>(await t.RunAsync(new Grant(id, new Credits(5), Source: LotSource.Promo, ExpiresAt: AnalyticsStart.AddHours(1))));
+        Is<EntryResult>(await t.ChargeAsync(id, 8)); // the expiring promo lot first (5 granted), then 3 paid
+        t.Clock.Advance(TimeSpan.FromHours(2));
+
+        var lines = (await analytics.ReadJournalLinesAsync(CancellationToken.None)).OrderBy(l => l.Seq).ToList();
+
+        lines.Select(l => (l.Type, l.Amount, l.PaidAmount)).ShouldBe([(EntryType.Grant, 10L, 10L), (EntryType.Grant, 5L, 0L), (EntryType.Charge, -8L, -3L)]);
     }
 
     [Fact]
