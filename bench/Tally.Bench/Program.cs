@@ -23,9 +23,10 @@ var storm = new Option<bool>("--webhook-storm") { Description = "Only the DodoPa
 var sse = new Option<int[]>("--sse") { Description = "Only live streams: this many SSE listeners (e.g. 1000 10000), charges at --sse-rate/s, per store", AllowMultipleArgumentsPerToken = true };
 var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
 var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhooks: HTTP charges with no endpoint and with one subscribed to credit.deducted (a local receiver), then the delivery rate of the backlog, per store" };
+var analytics = new Option<int[]>("--analytics") { Description = "Only analytics: this many accounts (e.g. 10000 100000) with random charges for --seconds, one fold, then each /v1/analytics endpoint 200 times, per store", AllowMultipleArgumentsPerToken = true };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
 var rules = new Option<bool>("--rules") { Description = "Also charge a feature through the library with no rules and with a first-use discount + daily allowance on it (docs/rules.md), random and hot, per store" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, markdown, rules };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, markdown, rules };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -44,6 +45,37 @@ root.SetAction(async (parse, ct) =>
                 var outcome = await SseFanOut.RunAsync($"SSE {store}, {count:N0} listeners, {parse.GetValue(sseRate):N0} charges/s offered", database, count, parse.GetValue(sseRate), duration);
                 results.Add(new ResultRow(outcome.Result, "p99 < 100 ms", 100 / outcome.Result.P99Ms));
                 AnsiConsole.MarkupLine($"{store}, {count:N0} listeners: {outcome.Streams:N0} streams open, server RSS {outcome.RssIdleMb:N0} MB idle, {outcome.RssLoadedMb:N0} MB after the charges (target < 200 MB at 1,000); {outcome.Result.Refused} events missed or extra");
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(analytics) is { Length: > 0 } analyticsAccounts)
+    {
+        foreach (var count in analyticsAccounts)
+        {
+            if (which is "all" or "postgres")
+            {
+                var pg = await (await PgServer.DurableAsync()).CreateDatabaseAsync("analytics");
+                await using var store = new PostgresLedgerStore(pg);
+                await store.MigrateAsync(ct);
+                var scenarios = new LedgerScenarios(store, parse.GetValue(lanes));
+                var ids = await scenarios.SeedAsync("bench", count);
+                await store.ExecuteAsync("ANALYZE", ct);
+                results.AddRange(await AnalyticsScenarios.RunAsync("PostgreSQL", pg, store, ids, scenarios, warmup, duration));
+            }
+
+            if (which is "all" or "sqlite")
+            {
+                var directory = Directory.CreateTempSubdirectory("tally-analytics-");
+                var path = Path.Combine(directory.FullName, "analytics.db");
+                await using var store = new SqliteLedgerStore(path);
+                await store.MigrateAsync(ct);
+                var scenarios = new LedgerScenarios(store, parse.GetValue(lanes));
+                var ids = await scenarios.SeedAsync("bench", count);
+                results.AddRange(await AnalyticsScenarios.RunAsync("SQLite", $"sqlite:{path}", store, ids, scenarios, warmup, duration));
             }
         }
 

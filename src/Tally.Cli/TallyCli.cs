@@ -24,6 +24,8 @@ public static class TallyCli
         root.Subcommands.Add(VerifyCommand.Create(context));
         root.Subcommands.Add(AccountsCommand.Create(context));
         root.Subcommands.Add(ExpireCommand.Create(context));
+        root.Subcommands.Add(AnalyticsCommand.Create(context));
+        root.Subcommands.Add(AnalyticsCommand.Report(context));
         root.Subcommands.Add(ApiKeysCommand.Create(context));
         root.Subcommands.Add(PaymentsCommand.Create(context));
         root.Subcommands.Add(SandboxCommand.Create(context));

@@ -27,6 +27,27 @@ public sealed class CliTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Analytics_rebuild_folds_the_journal_and_report_prints_the_platform_and_top_spenders(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+        (await RunAsync(database, "accounts", "grant", "alice", "50")).Code.ShouldBe(0);
+        (await RunAsync(database, "accounts", "charge", "alice", "30")).Code.ShouldBe(0);
+
+        var rebuilt = await RunAsync(database, "analytics", "rebuild");
+        var report = await RunAsync(database, "report", "--top", "5");
+
+        rebuilt.Code.ShouldBe(0);
+        rebuilt.Output.ShouldContain("Rebuilt: 3 entries of 1 account(s) folded");
+        report.Code.ShouldBe(0);
+        report.Output.ShouldContain("Top spenders");
+        report.Output.ShouldContain("alice");
+        report.Output.ShouldContain("150"); // issued: the signup grant and the 50
+        (await RunAsync(database, "report", "--from", "2026-02-30")).Code.ShouldBe(2);
+        (await RunAsync(database, "report", "--top", "0")).Code.ShouldBe(2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Migrate_then_verify_an_empty_ledger_reports_no_violations(string kind)
     {
         var database = await DatabaseAsync(kind);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using Scalar.AspNetCore;
 using Tally.Server.Features.Accounts;
+using Tally.Server.Features.Analytics;
 using Tally.Server.Features.ApiKeys;
 using Tally.Server.Features.Batch;
 using Tally.Server.Features.Catalog;
@@ -75,6 +76,11 @@ public static class TallyEndpoints
         v1.MapWebhookEvents();
         v1.MapRules();
         v1.MapOutboundWebhooks();
+        if (app.ServiceProvider.GetRequiredService<IOptions<TallyOptions>>().Value.EnableAnalytics)
+        {
+            v1.MapAnalytics();
+        }
+
         app.MapDodoWebhook();
         if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)
         {

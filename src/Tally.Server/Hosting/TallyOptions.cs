@@ -82,6 +82,20 @@ public sealed class TallyOptions
     [Range(0, 86_400)]
     public int SweepIntervalSeconds { get; set; } = 60;
 
+    /// <summary>Analytics (docs/analytics.md): the rollup folder and the /v1/analytics endpoints.</summary>
+    [ConfigurationKeyName("CREDIT_ENABLE_ANALYTICS")]
+    public bool EnableAnalytics { get; set; } = true;
+
+    /// <summary>Days per-account daily rollups are kept (platform days and per-account totals are kept forever; the journal is never deleted).</summary>
+    [ConfigurationKeyName("CREDIT_ANALYTICS_RETENTION_DAYS")]
+    [Range(1, 36_500)]
+    public int AnalyticsRetentionDays { get; set; } = 90;
+
+    /// <summary>How often the rollup folder runs; 0 turns it off (tests fold by hand).</summary>
+    [ConfigurationKeyName("TALLY_ANALYTICS_INTERVAL_SECONDS")]
+    [Range(0, 86_400)]
+    public int AnalyticsIntervalSeconds { get; set; } = 30;
+
     /// <summary>
     /// Browser origins (comma-separated, e.g. <c>https://app.example.com</c>) allowed to call the API
     /// with a client token from another origin (CORS); none by default (serve Tally under the page's origin).

@@ -50,6 +50,8 @@ public static class TallyServices
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ClientTokens>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddSingleton(sp => (Tally.Ledger.Analytics.IAnalyticsStore)sp.GetRequiredService<ILedgerStore>());
+        services.AddHostedService<Features.Analytics.AnalyticsFolder>();
         services.AddSingleton<ChangeHub>();
         services.AddHostedService(sp => sp.GetRequiredService<ChangeHub>());
 

@@ -49,6 +49,7 @@ public abstract class ServerFixture : IAsyncLifetime
             $"--TALLY_DATABASE={await DatabaseAsync()}",
             $"--TALLY_BOOTSTRAP_API_KEY={AdminKey}",
             "--TALLY_SWEEP_INTERVAL_SECONDS=0",
+            "--TALLY_ANALYTICS_INTERVAL_SECONDS=0",
             // The reconciler runs when a test asks (POST /v1/payments/reconcile), about any pending payment.
             "--TALLY_RECONCILE_INTERVAL_SECONDS=0",
             "--TALLY_RECONCILE_PENDING_MINUTES=0",
