@@ -73,6 +73,7 @@ public static class TallyEndpoints
         v1.MapSubscriptions();
         v1.MapWebhookEvents();
         v1.MapOutboundWebhooks();
+        Features.Fraud.FraudEndpoints.MapFraudFlags(v1);
         app.MapDodoWebhook();
         if (app.ServiceProvider.GetRequiredService<PaymentMode>().Sandbox)
         {
