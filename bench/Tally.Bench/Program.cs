@@ -22,8 +22,9 @@ var storm = new Option<bool>("--webhook-storm") { Description = "Only the DodoPa
 var sse = new Option<int[]>("--sse") { Description = "Only live streams: this many SSE listeners (e.g. 1000 10000), charges at --sse-rate/s, per store", AllowMultipleArgumentsPerToken = true };
 var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
 var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhooks: HTTP charges with no endpoint and with one subscribed to credit.deducted (a local receiver), then the delivery rate of the backlog, per store" };
+var fraud = new Option<bool>("--fraud") { Description = "Only fraud detection's cost: HTTP charges with CREDIT_ENABLE_FRAUD_DETECTION off and on, alternating (off, on, on, off), per store; the first --http-callers size is the load" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, markdown };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, fraud, markdown };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -63,6 +64,47 @@ root.SetAction(async (parse, ct) =>
             try
             {
                 results.Add(new ResultRow(await WebhookStorm.RunAsync("webhook storm SQLite, 100 payments × 10 duplicates, 64 in flight", $"sqlite:{Path.Combine(directory.FullName, "storm.db")}", 100, 10, 64), "one grant each", null));
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(fraud))
+    {
+        var callers = parse.GetValue(httpCallers)?.FirstOrDefault() ?? 64;
+        if (which is "all" or "postgres")
+        {
+            var pg = await (await PgServer.DurableAsync()).CreateDatabaseAsync("fraud");
+            await using (var store = new PostgresLedgerStore(pg))
+            {
+                await store.MigrateAsync(ct);
+                var ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                await store.ExecuteAsync("ANALYZE", ct);
+                await store.DisposeAsync();
+                results.AddRange(await FraudScenarios.RunAsync("PostgreSQL", pg, ids, callers, warmup, duration));
+            }
+        }
+
+        if (which is "all" or "sqlite")
+        {
+            var directory = Directory.CreateTempSubdirectory("tally-fraud-");
+            try
+            {
+                var path = Path.Combine(directory.FullName, "fraud.db");
+                string[] ids;
+                await using (var store = new SqliteLedgerStore(path))
+                {
+                    await store.MigrateAsync(ct);
+                    ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                }
+
+                results.AddRange(await FraudScenarios.RunAsync("SQLite", $"sqlite:{path}", ids, callers, warmup, duration));
             }
             finally
             {

@@ -29,7 +29,7 @@ public static class FraudSql
         ORDER BY e.seq DESC LIMIT $4
         """;
 
-    /// <summary>$1 since (exclusive), $2 limit: (account, kind, payment, effect key, at), oldest first.</summary>
+    /// <summary>$1 since (exclusive), $2 limit: (account, kind, payment, effect key, at), newest first.</summary>
     public const string ListPaymentSignals = """
         SELECT account, kind, payment_id, effect_key, at FROM (
             SELECT account, 'failed_payments' AS kind, id AS payment_id, NULL AS effect_key, updated_at AS at
@@ -38,7 +38,7 @@ public static class FraudSql
             SELECT p.account, CASE f.kind WHEN 'refund' THEN 'refunds' ELSE 'dispute' END, f.payment_id, f.effect_key, f.created_at
             FROM payment_effects f JOIN payments p ON p.id = f.payment_id
             WHERE f.kind IN ('refund', 'restrict', 'dispute_lost') AND f.created_at > $1
-        ) s ORDER BY at, payment_id LIMIT $2
+        ) s ORDER BY at DESC, payment_id DESC LIMIT $2
         """;
 
     /// <summary>An open flag, or nothing when the account has one of the kind (the partial unique index).</summary>

@@ -247,6 +247,36 @@ public abstract class FraudTests<TFixture>(TFixture server)
     }
 
     [Fact]
+    public async Task Refunds_and_a_dispute_through_the_DodoPayments_sandbox_flag_the_account()
+    {
+        var account = await Admin.FundedAsync(0);
+        var package = $"pk-{Guid.NewGuid():N}"[..24];
+        (await Admin.PostAsync("/v1/packages", new { id = package, name = "1000 pack", credits = 1000, price = new { amount = 1000 }, dodoProductId = $"prod_{package}" })).Is(201);
+        async Task<string> BuyAsync()
+        {
+            var opened = (await Admin.PostAsync("/v1/checkout", new { account, packageId = package })).Is(201);
+            var session = opened.Node("checkoutUrl").GetValue<string>().Split('/')[^1];
+            return (await Admin.PostAsync($"/sandbox/dodo/sandbox/checkouts/{session}/pay", new { })).Is(200).Node("payment.payment_id").GetValue<string>();
+        }
+
+        var first = await BuyAsync();
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/payments/{first}/refund", new { amount = 100 })).Is(200);
+        var detector = Server.Detector();
+        await detector.ScanPaymentsAsync(CancellationToken.None);
+        (await FlagsAsync(account)).ShouldBeEmpty();
+
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/payments/{first}/refund", new { amount = 100 })).Is(200);
+        var second = await BuyAsync();
+        (await Admin.PostAsync($"/sandbox/dodo/sandbox/payments/{second}/dispute", new { statuses = new[] { "opened" } })).Is(200);
+        await detector.ScanPaymentsAsync(CancellationToken.None);
+
+        var kinds = (await FlagsAsync(account)).Select(f => f["kind"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList();
+        kinds.ShouldBe(["dispute", "refunds"]);
+        var refunds = (await FlagsAsync(account)).Single(f => f["kind"]!.GetValue<string>() == "refunds");
+        refunds["evidence"]!["count"]!.GetValue<int>().ShouldBe(2);
+    }
+
+    [Fact]
     public async Task A_flag_reaches_webhook_endpoints_as_credit_fraud_flagged()
     {
         await using var receiver = await WebhookReceiver.StartAsync(Server.Clock);

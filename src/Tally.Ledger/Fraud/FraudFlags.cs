@@ -83,7 +83,7 @@ public interface IFraudStore
     /// <summary>The newest consumption entries of one account and unit since <paramref name="since"/> (exclusive), newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<Guid>> ListConsumptionAsync(string account, string unit, DateTimeOffset since, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Failed payments (by their last update), refunds and disputes since <paramref name="since"/> (exclusive), oldest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>Failed payments (by their last update), refunds and disputes since <paramref name="since"/> (exclusive), newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<PaymentSignal>> ListPaymentSignalsAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken);
 
     /// <summary>Stores a new open flag and its outbound event in one transaction; false (nothing written) when the account already has an open flag of that kind.</summary>

@@ -35,6 +35,14 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
     private readonly ConcurrentQueue<IReadOnlyList<AccountChange>> _changes = new();
     private readonly WebhookSignal _changed = new();
     private int _queued;
+    private long _passes;
+    private long _accountsChecked;
+
+    /// <summary>Passes over changed accounts that found some (for the benchmark and operators).</summary>
+    public long Passes => Interlocked.Read(ref _passes);
+
+    /// <summary>Accounts whose window was summed, over all passes.</summary>
+    public long AccountsChecked => Interlocked.Read(ref _accountsChecked);
     private DateTimeOffset _paymentsDue = DateTimeOffset.MinValue;
 
     void IChangeListener.Changed(IReadOnlyList<AccountChange> changes)
@@ -65,7 +73,14 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
             }
         }
 
-        return accounts.Count == 0 ? 0 : await CheckVelocityAsync(accounts, ct);
+        if (accounts.Count == 0)
+        {
+            return 0;
+        }
+
+        Interlocked.Increment(ref _passes);
+        Interlocked.Add(ref _accountsChecked, accounts.Count);
+        return await CheckVelocityAsync(accounts, ct);
     }
 
     /// <summary>Sums the accounts' consumption in the window and flags those above the threshold; returns the flags raised.</summary>
@@ -168,7 +183,7 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
                 w.WriteNumber("threshold", limit);
                 w.WriteNumber("windowHours", (long)window.TotalHours);
                 w.WriteStartArray("payments");
-                foreach (var signal in recent.TakeLast(FraudSettings.EvidenceIds))
+                foreach (var signal in recent.Take(FraudSettings.EvidenceIds)) // newest first
                 {
                     w.WriteStartObject();
                     w.WriteString("payment", signal.PaymentId);
