@@ -8,8 +8,8 @@ using Tally.Payments;
 using Tally.Payments.Pricing;
 using Tally.Server.Features.Fraud;
 using Tally.Server.Hosting;
-using Tally.Testing.Postgres;
-using Tally.Testing.Server;
+using Tally.TestSupport.Postgres;
+using Tally.TestSupport.Server;
 using Xunit;
 
 namespace Tally.Server.Tests;
