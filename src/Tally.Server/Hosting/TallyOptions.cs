@@ -254,7 +254,7 @@ public sealed class TallyOptions
     /// <summary>Shortest time between two passes of the fraud detector over the accounts that changed.</summary>
     [ConfigurationKeyName("TALLY_FRAUD_SCAN_MS")]
     [Range(10, 3_600_000)]
-    public int FraudScanMs { get; set; } = 1000;
+    public int FraudScanMs { get; set; } = 5000;
 
     /// <summary>How often the fraud detector looks at payments (failed payments, refunds, disputes).</summary>
     [ConfigurationKeyName("TALLY_FRAUD_PAYMENT_SCAN_SECONDS")]
