@@ -26,7 +26,8 @@ var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhook
 var analytics = new Option<int[]>("--analytics") { Description = "Only analytics: this many accounts (e.g. 10000 100000) with random charges for --seconds, one fold, then each /v1/analytics endpoint 200 times, per store", AllowMultipleArgumentsPerToken = true };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
 var rules = new Option<bool>("--rules") { Description = "Also charge a feature through the library with no rules and with a first-use discount + daily allowance on it (docs/rules.md), random and hot, per store" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, markdown, rules };
+var fraud = new Option<bool>("--fraud") { Description = "Only fraud detection's cost: HTTP charges with CREDIT_ENABLE_FRAUD_DETECTION off and on, alternating (off, on, on, off), per store; the first --http-callers size is the load" };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, fraud, markdown, rules };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -97,6 +98,47 @@ root.SetAction(async (parse, ct) =>
             try
             {
                 results.Add(new ResultRow(await WebhookStorm.RunAsync("webhook storm SQLite, 100 payments × 10 duplicates, 64 in flight", $"sqlite:{Path.Combine(directory.FullName, "storm.db")}", 100, 10, 64), "one grant each", null));
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(fraud))
+    {
+        var callers = parse.GetValue(httpCallers)?.FirstOrDefault() ?? 64;
+        if (which is "all" or "postgres")
+        {
+            var pg = await (await PgServer.DurableAsync()).CreateDatabaseAsync("fraud");
+            await using (var store = new PostgresLedgerStore(pg))
+            {
+                await store.MigrateAsync(ct);
+                var ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                await store.ExecuteAsync("ANALYZE", ct);
+                await store.DisposeAsync();
+                results.AddRange(await FraudScenarios.RunAsync("PostgreSQL", pg, ids, callers, warmup, duration));
+            }
+        }
+
+        if (which is "all" or "sqlite")
+        {
+            var directory = Directory.CreateTempSubdirectory("tally-fraud-");
+            try
+            {
+                var path = Path.Combine(directory.FullName, "fraud.db");
+                string[] ids;
+                await using (var store = new SqliteLedgerStore(path))
+                {
+                    await store.MigrateAsync(ct);
+                    ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                }
+
+                results.AddRange(await FraudScenarios.RunAsync("SQLite", $"sqlite:{path}", ids, callers, warmup, duration));
             }
             finally
             {

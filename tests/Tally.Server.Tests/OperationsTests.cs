@@ -97,6 +97,10 @@ public sealed class OperationsTests(RateLimitedServerFixture server) : IClassFix
     [InlineData("TALLY_GROUP_COMMIT", "sometimes")]
     [InlineData("TALLY_GROUP_COMMIT_LANES", "0")]
     [InlineData("TALLY_GROUP_COMMIT_MAX_BATCH", "100000")]
+    [InlineData("CREDIT_SUSPICIOUS_THRESHOLD", "0")]
+    [InlineData("CREDIT_ENABLE_FRAUD_DETECTION", "maybe")]
+    [InlineData("CREDIT_SUSPICIOUS_FAILED_PAYMENTS", "0")]
+    [InlineData("TALLY_FRAUD_SCAN_MS", "1")]
     public void A_bad_setting_stops_startup_naming_it(string name, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [name] = value }).Build();

@@ -76,6 +76,7 @@ public static class TallyEndpoints
         v1.MapWebhookEvents();
         v1.MapRules();
         v1.MapOutboundWebhooks();
+        Features.Fraud.FraudEndpoints.MapFraudFlags(v1);
         if (app.ServiceProvider.GetRequiredService<IOptions<TallyOptions>>().Value.EnableAnalytics)
         {
             v1.MapAnalytics();

@@ -242,6 +242,39 @@ public sealed class TallyOptions
     [Range(0, 1_000_000_000_000)]
     public long LowBalanceThreshold { get; set; } = 10;
 
+    /// <summary>Run the fraud detector (docs/fraud.md): flags accounts off the charge path.</summary>
+    [ConfigurationKeyName("CREDIT_ENABLE_FRAUD_DETECTION")]
+    public bool FraudDetection { get; set; }
+
+    /// <summary>Whole credits (of any one unit) consumed within CREDIT_RATE_LIMIT_WINDOW above which an account is flagged.</summary>
+    [ConfigurationKeyName("CREDIT_SUSPICIOUS_THRESHOLD")]
+    [Range(1, 1_000_000_000_000)]
+    public long SuspiciousThreshold { get; set; } = 1000;
+
+    /// <summary>Freeze a flagged account (through the ledger's freeze, actor system:fraud).</summary>
+    [ConfigurationKeyName("CREDIT_AUTO_FREEZE_SUSPICIOUS")]
+    public bool AutoFreezeSuspicious { get; set; }
+
+    /// <summary>Failed payments within 24 hours that flag an account.</summary>
+    [ConfigurationKeyName("CREDIT_SUSPICIOUS_FAILED_PAYMENTS")]
+    [Range(1, 1000)]
+    public int SuspiciousFailedPayments { get; set; } = 3;
+
+    /// <summary>Refunds within 30 days that flag an account (a dispute always flags).</summary>
+    [ConfigurationKeyName("CREDIT_SUSPICIOUS_REFUNDS")]
+    [Range(1, 1000)]
+    public int SuspiciousRefunds { get; set; } = 2;
+
+    /// <summary>Shortest time between two passes of the fraud detector over the accounts that changed.</summary>
+    [ConfigurationKeyName("TALLY_FRAUD_SCAN_MS")]
+    [Range(10, 3_600_000)]
+    public int FraudScanMs { get; set; } = 5000;
+
+    /// <summary>How often the fraud detector looks at payments (failed payments, refunds, disputes).</summary>
+    [ConfigurationKeyName("TALLY_FRAUD_PAYMENT_SCAN_SECONDS")]
+    [Range(1, 86_400)]
+    public int FraudPaymentScanSeconds { get; set; } = 60;
+
     /// <summary>Outbound webhooks' settings.</summary>
     public Features.Webhooks.WebhookSettings Webhooks => new(
         WebhooksAllowPrivateUrls,
@@ -255,6 +288,17 @@ public sealed class TallyOptions
     /// <summary>Pricing rules (the <c>Rules</c> array; docs/rules.md), validated at start as <c>Rules:3:percent</c>.</summary>
     [ConfigurationKeyName("Rules")]
     public List<Tally.Ledger.Rules.RuleDefinition> Rules { get; set; } = [];
+
+    /// <summary>The fraud detector's settings.</summary>
+    public Features.Fraud.FraudSettings Fraud => new(
+        FraudDetection,
+        SuspiciousThreshold,
+        DeductionWindow,
+        AutoFreezeSuspicious,
+        SuspiciousFailedPayments,
+        SuspiciousRefunds,
+        TimeSpan.FromMilliseconds(FraudScanMs),
+        TimeSpan.FromSeconds(FraudPaymentScanSeconds));
 
     /// <summary>How payments become credits.</summary>
     public PaymentSettings Payments => new(

@@ -44,6 +44,7 @@ public static class TallyServices
         services.AddHostedService<TallyStartup>();
         services.AddTallyPayments(settings);
         services.AddTallyWebhooks(settings.Webhooks);
+        Features.Fraud.FraudEndpoints.AddTallyFraud(services, settings.Fraud);
         services.AddSingleton<TallyMetrics>();
         services.AddSingleton<LedgerGateway>();
         services.AddSingleton<HttpIdempotency>();

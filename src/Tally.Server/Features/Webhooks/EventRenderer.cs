@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Tally.Ledger;
 using Tally.Ledger.Amounts;
+using Tally.Ledger.Fraud;
 using Tally.Ledger.Model;
 using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 using Tally.Ledger.Webhooks;
 using Tally.Payments;
 using Tally.Server.Contracts;
+using Tally.Server.Features.Fraud;
 using Tally.Server.Features.Payments;
 using Tally.Server.Http;
 
@@ -24,7 +26,7 @@ namespace Tally.Server.Features.Webhooks;
 /// the relay prepares the event (the entry carries its exact <c>balanceAfter</c>). Only types some
 /// endpoint receives are rendered.
 /// </summary>
-public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPaymentStore payments, WebhookSettings settings)
+public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPaymentStore payments, IFraudStore fraud, WebhookSettings settings)
 {
     /// <summary>Accounts read in one round trip while rendering a batch.</summary>
     private const int AccountsPerRead = 500;
@@ -149,6 +151,8 @@ public sealed class EventRenderer(IWebhookStore store, CreditLedger ledger, IPay
                 when await payments.FindSubscriptionAsync(s.GetProperty("provider").GetString()!, s.GetProperty("subscription").GetString()!, ct) is { } sub:
                 return Event(id, type, at, new WebhookEnvelope<SubscriptionEventData>(type, at,
                     new SubscriptionEventData(sub.Account, sub.ProviderSubscriptionId, sub.PlanId, PaymentRecordSql.Name(sub.Status), sub.PeriodStart, sub.PeriodEnd, sub.CancelAtPeriodEnd)));
+            case FraudFlag.FlaggedEvent when await fraud.FindFlagAsync(s.GetProperty("flag").GetString()!, ct) is { } flag:
+                return Event(id, type, at, new WebhookEnvelope<FraudFlaggedEventData>(type, at, new FraudFlaggedEventData(flag.Account, FraudFlagDto.From(flag))));
             default:
                 return null;
         }

@@ -71,5 +71,6 @@ public static class WebhookEventTypes
         CreditAdded, CreditDeducted, CreditExpired, BalanceLow, HoldExpired, AccountFrozen,
         PaymentEventRules.PaymentSucceeded, PaymentEventRules.PaymentRefunded,
         PaymentEventRules.SubscriptionActivated, PaymentEventRules.SubscriptionRenewed, PaymentEventRules.SubscriptionCancelled,
+        Tally.Ledger.Fraud.FraudFlag.FlaggedEvent,
     ];
 }
