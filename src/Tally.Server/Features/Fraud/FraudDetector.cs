@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Text.Json;
-using Tally.Ledger;
+using System.Text;
 using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Fraud;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
 using Tally.Ledger.Storage;
+using Tally.Ledger;
+using Tally.Server.Features.Events;
 using Tally.Server.Features.Webhooks;
 
 namespace Tally.Server.Features.Fraud;
@@ -290,21 +291,9 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
         await feed;
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await ledgerStore.ListenAsync(this, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            FeedFailed(logger, e);
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
-    }
+    // Wake-ups are an optimisation: polling carries on without them.
+    private Task ListenAsync(CancellationToken stoppingToken) =>
+        ledgerStore.ListenUntilStoppedAsync(this, e => FeedFailed(logger, e), stoppingToken);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Account {Account} flagged for {Kind} ({Flag})")]
     private static partial void Flagged(ILogger logger, string account, string kind, string flag);

@@ -1,5 +1,6 @@
 using Tally.Ledger.Storage;
 using Tally.Ledger.Webhooks;
+using Tally.Server.Features.Events;
 using Tally.Server.Ops;
 
 namespace Tally.Server.Features.Webhooks;
@@ -74,22 +75,9 @@ public sealed partial class OutboxRelay(IWebhookStore store, ILedgerStore ledger
         await feed;
     }
 
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await ledgerStore.ListenAsync(this, stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Wake-ups are an optimisation: polling carries on without them.
-            FeedFailed(logger, e);
-        }
-        catch (OperationCanceledException)
-        {
-            // stopping
-        }
-    }
+    // Wake-ups are an optimisation: polling carries on without them.
+    private Task ListenAsync(CancellationToken stoppingToken) =>
+        ledgerStore.ListenUntilStoppedAsync(this, e => FeedFailed(logger, e), stoppingToken);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "The outbox relay lost the change feed; it polls instead")]
     private static partial void FeedFailed(ILogger logger, Exception exception);
