@@ -10,8 +10,15 @@ public static class RollupFolder
     public static long KeepFromDay(DateTimeOffset now, int retentionDays) => Days.Of(now) - retentionDays;
 
     /// <summary>Folds batch after batch until a fold finds nothing; reports each batch to <paramref name="progress"/>.</summary>
+    /// <remarks>
+    /// <c>pace</c> is called after each full batch with how long it took, before the next one: a
+    /// background folder waits there so it never takes more than its share of the store's writer
+    /// (on SQLite a fold batch holds the one writer the charges need). Null (a rebuild, the CLI):
+    /// back to back.
+    /// </remarks>
     public static async Task<FoldReport> FoldAllAsync(
-        IAnalyticsStore store, TimeProvider time, int retentionDays, int batch = DefaultBatch, IProgress<FoldReport>? progress = null, CancellationToken cancellationToken = default)
+        IAnalyticsStore store, TimeProvider time, int retentionDays, int batch = DefaultBatch, IProgress<FoldReport>? progress = null,
+        Func<TimeSpan, CancellationToken, Task>? pace = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -19,12 +26,18 @@ public static class RollupFolder
         while (true)
         {
             var now = time.GetUtcNow();
+            var started = time.GetTimestamp();
             var report = await store.FoldAsync(batch, KeepFromDay(now, retentionDays), now, cancellationToken);
             total = new FoldReport(total.Accounts + report.Accounts, total.Entries + report.Entries, total.Pruned + report.Pruned);
             progress?.Report(report);
             if (report.Accounts < batch)
             {
                 return total;
+            }
+
+            if (pace is not null)
+            {
+                await pace(time.GetElapsedTime(started), cancellationToken);
             }
         }
     }
@@ -35,6 +48,6 @@ public static class RollupFolder
     {
         ArgumentNullException.ThrowIfNull(store);
         await store.ResetAnalyticsAsync(cancellationToken);
-        return await FoldAllAsync(store, time, retentionDays, batch, progress, cancellationToken);
+        return await FoldAllAsync(store, time, retentionDays, batch, progress, cancellationToken: cancellationToken);
     }
 }

@@ -11,6 +11,8 @@ namespace Tally.Server.Features.Analytics;
 /// </summary>
 public sealed partial class AnalyticsFolder(IAnalyticsStore store, TimeProvider time, IOptions<TallyOptions> options, ILogger<AnalyticsFolder> logger) : BackgroundService
 {
+    private const int BackgroundBatch = 100;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -24,7 +26,11 @@ public sealed partial class AnalyticsFolder(IAnalyticsStore store, TimeProvider 
         {
             try
             {
-                var report = await RollupFolder.FoldAllAsync(store, time, settings.AnalyticsRetentionDays, cancellationToken: stoppingToken);
+                // Small batches, each followed by a pause as long as it took: under a steady charge
+                // load the folder holds the store's writer at most half the time, a batch at a time
+                // (on SQLite, back-to-back batches of 500 stalled charges for seconds).
+                var report = await RollupFolder.FoldAllAsync(
+                    store, time, settings.AnalyticsRetentionDays, BackgroundBatch, pace: (took, ct) => Task.Delay(took, time, ct), cancellationToken: stoppingToken);
                 if (report.Entries > 0 || report.Pruned > 0)
                 {
                     Folded(logger, report.Entries, report.Accounts, report.Pruned);
