@@ -43,9 +43,9 @@ public sealed partial class AnalyticsFolder(IAnalyticsStore store, TimeProvider 
         }
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Analytics folded {Entries} entries of {Accounts} account(s); {Pruned} per-account daily row(s) pruned")]
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Analytics folded {Entries} entries of {Accounts} account(s); {Pruned} per-account daily row(s) pruned")]
     private static partial void Folded(ILogger logger, long entries, int accounts, int pruned);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "The analytics fold failed; it will run again")]
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Error, Message = "The analytics fold failed; it will run again")]
     private static partial void FoldFailed(ILogger logger, Exception exception);
 }
