@@ -87,10 +87,16 @@ public static class DemoSeeder
     }
 
     /// <summary>What the console shows once the demo server listens.</summary>
-    public static string Banner(string secret, string url) =>
+    /// <summary>The demo's admin user; its password is new at each start and printed in the banner.</summary>
+    public const string AdminEmail = "admin@tally.local";
+
+    public static string Banner(string secret, string url, string? adminPassword = null) =>
         $"\n  Tally demo: accounts demo-alice, demo-bob, demo-carol; features image.generate, llm.tokens, video.render;\n" +
         $"  packages starter, pro, studio; plans basic-monthly, pro-monthly.\n" +
         $"  Demo API key (admin; a new one each start): {secret}\n" +
+        (adminPassword is null ? "" :
+        $"  Admin panel: {url}/admin  —  sign in as {AdminEmail} / {adminPassword} (a new password each start)\n" +
+        $"  Customer portal for demo-alice: {url}/demo/portal\n") +
         $"  API reference: {url}/docs\n" +
         $"  Try: curl -s -H \"Authorization: Bearer {secret}\" {url}/v1/accounts/demo-alice/balance\n";
 }

@@ -45,6 +45,7 @@ public static class TallyEndpoints
 
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         if (app.Services.GetRequiredService<IOptions<TallyOptions>>().Value.KeyRateLimit is not null)
         {
             app.UseRateLimiter();
@@ -67,6 +68,7 @@ public static class TallyEndpoints
         v1.MapCatalog();
         v1.MapApiKeys();
         v1.MapClientTokens();
+        Ui.Portal.PortalLinkEndpoints.MapPortalLinks(v1);
         v1.MapPricing();
         v1.MapPackages();
         v1.MapPlans();
@@ -103,6 +105,7 @@ public static class TallyEndpoints
             .DisableDefaultFonts()
             .HideClientButton()
             .HideDeveloperTools());
+        Ui.UiEndpoints.MapTallyUi(app);
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }

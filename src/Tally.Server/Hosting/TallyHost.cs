@@ -70,7 +70,7 @@ public static class TallyHost
             var demo = app.Services.GetRequiredService<DemoMode>();
             if (demo.Key is { } key)
             {
-                Console.WriteLine(DemoSeeder.Banner(key, app.Urls.FirstOrDefault() ?? DefaultUrl));
+                Console.WriteLine(DemoSeeder.Banner(key, app.Urls.FirstOrDefault() ?? DefaultUrl, demo.AdminPassword));
             }
 
             await app.WaitForShutdownAsync();

@@ -24,6 +24,15 @@ public sealed class TallyOptions
     [ConfigurationKeyName("TALLY_BOOTSTRAP_API_KEY")]
     public string? BootstrapApiKey { get; set; }
 
+    /// <summary>An admin user made to exist at first start (with <see cref="AdminPassword"/>); `tally admin create` is the other way.</summary>
+    [ConfigurationKeyName("TALLY_ADMIN_EMAIL")]
+    [EmailAddress]
+    public string? AdminEmail { get; set; }
+
+    [ConfigurationKeyName("TALLY_ADMIN_PASSWORD")]
+    [MinLength(Ui.Admin.AdminUsers.MinPasswordLength)]
+    public string? AdminPassword { get; set; }
+
     [ConfigurationKeyName("TALLY_PUBLIC_URL")]
     [Url]
     public string? PublicUrl { get; set; }

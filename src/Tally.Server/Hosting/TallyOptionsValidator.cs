@@ -45,6 +45,11 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             failures.Add("TALLY_BOOTSTRAP_API_KEY must be tally_sk_ followed by at least 32 URL-safe characters (A–Z, a–z, 0–9, - and _)");
         }
 
+        if (string.IsNullOrEmpty(options.AdminEmail) != string.IsNullOrEmpty(options.AdminPassword))
+        {
+            failures.Add("TALLY_ADMIN_EMAIL and TALLY_ADMIN_PASSWORD go together: set both to create the first admin user at start, or neither");
+        }
+
         if (options.InitialAmount > options.MaxPerOperation)
         {
             failures.Add($"CREDIT_INITIAL_AMOUNT must not exceed CREDIT_MAX_PER_OPERATION ({options.MaxPerOperation})");

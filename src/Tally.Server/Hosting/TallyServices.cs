@@ -59,6 +59,7 @@ public static class TallyServices
         services.AddAuthentication(TallyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TallyAuthenticationHandler>(TallyAuthenticationHandler.SchemeName, null);
         services.AddTallyAuthorization();
+        Ui.UiServices.AddTallyUi(services);
         if (settings.CorsOriginList.Count > 0)
         {
             // Bearer credentials only (no cookies), so no AllowCredentials.

@@ -14,6 +14,9 @@ public sealed class DemoMode(bool enabled)
 
     /// <summary>The demo API key made at start, for the banner.</summary>
     public string? Key { get; set; }
+
+    /// <summary>The demo admin's password, new at each start, for the banner.</summary>
+    public string? AdminPassword { get; set; }
 }
 
 /// <summary>
@@ -25,6 +28,7 @@ public sealed partial class TallyStartup(
     ILedgerStore store,
     IAccessStore access,
     Tally.Payments.IPaymentStore payments,
+    Ui.Admin.AdminUsers admins,
     CreditLedger ledger,
     ClientTokens tokens,
     IOptions<TallyOptions> options,
@@ -49,6 +53,11 @@ public sealed partial class TallyStartup(
             BootstrapKeyCreated(logger);
         }
 
+        if (settings.AdminEmail is { } email && settings.AdminPassword is { } password && await admins.CreateAsync(email, password, cancellationToken))
+        {
+            BootstrapAdminCreated(logger, email);
+        }
+
         if ((await access.ReadSigningKeysAsync(cancellationToken)).Count == 0)
         {
             await tokens.RotateAsync(cancellationToken);
@@ -62,6 +71,11 @@ public sealed partial class TallyStartup(
         if (demo.Enabled)
         {
             demo.Key = await DemoSeeder.SeedAsync(ledger, access, payments, time, cancellationToken);
+            demo.AdminPassword = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+            if (!await admins.CreateAsync(DemoSeeder.AdminEmail, demo.AdminPassword, cancellationToken))
+            {
+                await admins.SetPasswordAsync(DemoSeeder.AdminEmail, demo.AdminPassword, cancellationToken);
+            }
         }
     }
 
@@ -72,6 +86,9 @@ public sealed partial class TallyStartup(
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "DODO_API_KEY is not set: payments go to the built-in DodoPayments sandbox at {Prefix} (hosted checkout pages; webhooks signed and sent to /webhooks/dodo) — anyone who can open a checkout can pay it for free. Set DODO_API_KEY and DODO_WEBHOOK_SECRET to sell for real, or TALLY_PAYMENTS_SANDBOX=false to turn selling off.")]
     private static partial void SandboxMode(ILogger logger, string prefix);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Created the admin user {Email} from TALLY_ADMIN_EMAIL and TALLY_ADMIN_PASSWORD")]
+    private static partial void BootstrapAdminCreated(ILogger logger, string email);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Created the bootstrap API key (admin scope) from TALLY_BOOTSTRAP_API_KEY")]
     private static partial void BootstrapKeyCreated(ILogger logger);
