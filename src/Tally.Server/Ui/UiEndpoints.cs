@@ -41,6 +41,14 @@ public static class UiEndpoints
         AdminLogin.Map(admin);
         var signedIn = admin.MapGroup("").RequireAuthorization(UiServices.AdminPolicy);
         signedIn.MapGet("", (HttpContext http) => Page<DashboardPage>(new { Email = AdminLogin.EmailOf(http) }));
+        AccountsPages.Map(signedIn);
+        CatalogPages.Map(signedIn);
+        PaymentsPages.Map(signedIn);
+        WebhooksPages.Map(signedIn);
+        ApiKeysPages.Map(signedIn);
+        FraudPages.Map(signedIn);
+        AuditPages.Map(signedIn);
+        DashboardPages.Map(signedIn);
 
         var portal = ui.MapGroup("/portal");
         PortalPages.Map(portal);

@@ -67,6 +67,7 @@ public static class UiServices
             .AddPolicy(PortalPolicy, policy => policy.AddAuthenticationSchemes(PortalScheme).RequireAuthenticatedUser().RequireClaim(AccountClaim));
         services.AddSingleton(sp => (IWebAccessStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton<AdminUsers>();
+        services.AddSingleton<AdminAudit>();
         services.AddSingleton<PortalLinks>();
         services.AddSingleton<UiAssets>();
         return services;

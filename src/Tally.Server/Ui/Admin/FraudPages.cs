@@ -1,0 +1,11 @@
+namespace Tally.Server.Ui.Admin;
+
+/// <summary>The admin panel's Fraud pages (docs/ui.md).</summary>
+public static class FraudPages
+{
+    /// <summary>Maps this area's pages under the signed-in admin group.</summary>
+    public static void Map(RouteGroupBuilder admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+    }
+}
