@@ -41,6 +41,30 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
     });
 
     [Fact]
+    public Task A_search_pages_through_more_accounts_than_fit_on_one_page() => RunAsync(async page =>
+    {
+        var prefix = NewAccount("pg") + "-";
+        for (var i = 0; i < 27; i++)
+        {
+            await EnsureAccountAsync(Server, prefix + i.ToString("00", CultureInfo.InvariantCulture));
+        }
+
+        await SignInAsync(page);
+        await page.WaitForURLAsync("**/admin");
+        await page.GotoAsync("/admin/accounts?q=" + prefix);
+        var rows = page.Locator("table tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(25);
+        await Assertions.Expect(rows.First).ToContainTextAsync(prefix + "00");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Next page" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(rows.Last).ToContainTextAsync(prefix + "26");
+        await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next page" })).ToHaveCountAsync(0);
+        await AssertAccessibleAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "First page" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(25);
+    });
+
+    [Fact]
     public Task An_unknown_account_is_a_404_page() => RunAsync(async page =>
     {
         await SignInAsync(page);
