@@ -6,6 +6,7 @@ using Tally.Ledger.Engine;
 using Tally.Ledger.Outcomes;
 using Tally.Payments;
 using Tally.Server.Http;
+using Tally.Server.Ops;
 
 namespace Tally.Server.Ui.Admin;
 
@@ -78,9 +79,8 @@ public static class AccountActions
         }
 
         var command = new Adjust(id, amount!.Value, reason!, unit!.Key);
-        var actor = AdminLogin.ActorOf(http);
-        var idempotency = RequestIdempotency.For($"ui:{actor}:adjust:{key:N}", [command]) with { ClientKey = key.ToString("N") };
-        var outcome = await ledger.ExecuteAsync(new LedgerRequest([command], BatchMode.Atomic, idempotency, actor), ct);
+        var idempotency = RequestIdempotency.For($"ui:{AdminLogin.ActorOf(http)}:adjust:{key:N}", [command]) with { ClientKey = key.ToString("N") };
+        var outcome = await RunAsync(http, ledger, command, idempotency, ct);
         var details = $"{AccountFormat.Signed(value!.Value)} {unit.Key}: {reason}" + (outcome.Replayed ? " (repeated submit, replayed)" : "");
         if (outcome.Single is Failure failure)
         {
@@ -108,7 +108,7 @@ public static class AccountActions
                 new AccountFormState(Errors: new Dictionary<string, string>(StringComparer.Ordinal) { [frozen ? "freezeReason" : "unfreezeReason"] = invalid }), StatusCodes.Status400BadRequest, ct);
         }
 
-        var outcome = await ledger.ExecuteAsync(LedgerRequest.Of(new SetFrozen(id, frozen, reason), actor: AdminLogin.ActorOf(http)), ct);
+        var outcome = await RunAsync(http, ledger, new SetFrozen(id, frozen, reason), null, ct);
         if (outcome.Single is Failure failure)
         {
             var problem = Problems.FromFailure(failure, Problems.TraceId(http));
@@ -143,7 +143,7 @@ public static class AccountActions
         }
 
         var command = new EnsureAccount(id, tier, overdraft ?? 0, Patch.To(threshold));
-        var outcome = await ledger.ExecuteAsync(LedgerRequest.Of(command, actor: AdminLogin.ActorOf(http)), ct);
+        var outcome = await RunAsync(http, ledger, command, null, ct);
         var details = $"tier={tier} overdraftLimit={overdraft ?? 0} lowBalanceThreshold={(threshold is { } t ? t.ToString(CultureInfo.InvariantCulture) : "none")}";
         if (outcome.Single is Failure failure)
         {
@@ -155,6 +155,15 @@ public static class AccountActions
 
         await audit.RecordAsync(http, "update account", id, StatusCodes.Status200OK, details, ct);
         return Done(id, "settings");
+    }
+
+    /// <summary>Runs one command as the signed-in admin (journal actor <c>admin:email</c>), counted in the metrics like the API's.</summary>
+    private static async Task<RequestOutcome> RunAsync(HttpContext http, CreditLedger ledger, LedgerCommand command, RequestIdempotency? idempotency, CancellationToken ct)
+    {
+        var request = new LedgerRequest([command], BatchMode.Atomic, idempotency, AdminLogin.ActorOf(http));
+        var outcome = await ledger.ExecuteAsync(request, ct);
+        http.RequestServices.GetRequiredService<TallyMetrics>().Record(request.Commands, outcome);
+        return outcome;
     }
 
     /// <summary>A whole number 0..max in whole units (<see cref="FieldRules.AccountLimit"/>); empty is none.</summary>
