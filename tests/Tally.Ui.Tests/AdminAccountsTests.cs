@@ -122,6 +122,32 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
     });
 
     [Fact]
+    public Task A_paid_adjustment_makes_a_paid_lot_and_void_empties_one_lot() => RunAsync(async page =>
+    {
+        var account = NewAccount("void");
+        await EnsureAccountAsync(Server, account);
+        var before = await Server.BalanceAsync(account);
+
+        await OpenAccountAsync(page, account);
+        await page.GetByLabel("Amount (signed").FillAsync("40");
+        await page.GetByLabel("Reason (required").FillAsync("purchase lost by a bug");
+        await page.GetByLabel("Paid credits").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Adjust" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The adjustment was recorded.");
+        var lots = page.GetByRole(AriaRole.Region, new() { Name = "Lots" });
+        var paidLot = lots.Locator("tbody tr", new() { HasText = "paid" }).First;
+        await Assertions.Expect(paidLot).ToContainTextAsync("40");
+        await AssertAccessibleAsync(page);
+
+        await paidLot.GetByPlaceholder("reason").FillAsync("refunded outside the provider");
+        await paidLot.GetByRole(AriaRole.Button, new() { Name = "Void" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("The adjustment was recorded.");
+        (await Server.BalanceAsync(account)).ShouldBe(before);
+        var voided = page.GetByRole(AriaRole.Region, new() { Name = "Lots" }).Locator("tbody tr", new() { HasText = "paid" }).First;
+        await Assertions.Expect(voided.GetByRole(AriaRole.Button, new() { Name = "Void" })).ToHaveCountAsync(0);
+    });
+
+    [Fact]
     public Task The_same_adjust_form_submitted_twice_adjusts_once() => RunAsync(async page =>
     {
         var account = NewAccount("twice");
@@ -129,7 +155,7 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
         var before = await Server.BalanceAsync(account);
         await OpenAccountAsync(page, account);
 
-        var form = page.Locator($"form[action='/admin/accounts/{account}/adjust']");
+        var form = page.Locator($"form[action='/admin/accounts/{account}/adjust']:not(.void-form)");
         var token = await form.Locator("input[name=__RequestVerificationToken]").InputValueAsync();
         var key = await form.Locator("input[name=IdempotencyKey]").InputValueAsync();
         for (var i = 0; i < 2; i++)

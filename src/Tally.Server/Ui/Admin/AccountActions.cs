@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
+using Tally.Ledger.Model;
 using Tally.Ledger;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Engine;
@@ -66,6 +67,19 @@ public static class AccountActions
         }
 
         var reason = fields.Text(form.Reason?.Trim(), "reason");
+        Guid? lot = null;
+        if (!string.IsNullOrEmpty(form.LotId))
+        {
+            if (LedgerIds.TryParseLot(form.LotId, out var parsedLot))
+            {
+                lot = parsedLot;
+            }
+            else
+            {
+                fields.Add("lotId", "must be a lot id");
+            }
+        }
+
         if (!Guid.TryParse(form.IdempotencyKey, out var key))
         {
             fields.Add("form", "This form is incomplete: reload the page and try again.");
@@ -78,10 +92,10 @@ public static class AccountActions
                 StatusCodes.Status400BadRequest, ct);
         }
 
-        var command = new Adjust(id, amount!.Value, reason!, unit!.Key);
+        var command = new Adjust(id, amount!.Value, reason!, unit!.Key, form.Paid == "true", lot);
         var idempotency = RequestIdempotency.For($"ui:{AdminLogin.ActorOf(http)}:adjust:{key:N}", [command]) with { ClientKey = key.ToString("N") };
         var outcome = await RunAsync(http, ledger, command, idempotency, ct);
-        var details = $"{AccountFormat.Signed(value!.Value)} {unit.Key}: {reason}" + (outcome.Replayed ? " (repeated submit, replayed)" : "");
+        var details = $"{AccountFormat.Signed(value!.Value)} {unit.Key}{(command.Paid ? " paid" : "")}{(lot is { } l ? " from " + LedgerIds.Lot(l) : "")}: {reason}" + (outcome.Replayed ? " (repeated submit, replayed)" : "");
         if (outcome.Single is Failure failure)
         {
             var problem = Problems.FromFailure(failure, Problems.TraceId(http));

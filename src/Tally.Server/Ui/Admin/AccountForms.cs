@@ -9,6 +9,12 @@ public sealed class AdjustForm
 
     public string? Reason { get; set; }
 
+    /// <summary>"true" when the credits added are paid for (a correction of a purchase), from a checkbox.</summary>
+    public string? Paid { get; set; }
+
+    /// <summary>Take the credits from this lot only (the lots table's Void button).</summary>
+    public string? LotId { get; set; }
+
     /// <summary>A GUID rendered into the form: a second submit of the same form replays the first instead of adjusting twice.</summary>
     public string? IdempotencyKey { get; set; }
 }
