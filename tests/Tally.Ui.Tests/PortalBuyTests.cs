@@ -35,6 +35,36 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
     });
 
     [Fact]
+    public Task The_result_page_waits_for_the_webhook_and_then_shows_the_new_balance_without_a_reload() => RunAsync(async page =>
+    {
+        var account = NewAccount("wait");
+        await EnsureAccountAsync(Server, account);
+        var before = await PortalApi.AvailableAsync(Server, account);
+        await PortalApi.OpenPortalAsync(page, Server, account);
+        await page.GotoAsync("/portal/buy");
+        await page.Locator("[data-package=\"starter\"]").GetByRole(AriaRole.Button).ClickAsync();
+        await page.WaitForURLAsync("**/sandbox/dodo/checkout/**");
+        var session = new Uri(page.Url).Segments[^1];
+
+        // Back on the portal before paying (as when the provider's redirect beats its webhook): waiting.
+        await page.GoBackAsync();
+        await page.WaitForURLAsync("**/portal/buy");
+        var payments = await page.Context.APIRequest.GetAsync($"/v1/payments?account={account}", new() { Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + Server.AdminKey } });
+        var paymentId = System.Text.Json.JsonDocument.Parse(await payments.TextAsync()).RootElement.GetProperty("data")[0].GetProperty("id").GetString();
+        await page.GotoAsync("/portal/checkout/result?payment=" + paymentId);
+        var status = page.Locator("#payment-status");
+        await Expect(status).ToHaveTextAsync("Waiting for the payment to be confirmed…");
+        await Expect(PortalApi.LiveBalance(page)).ToHaveTextAsync(PortalApi.Shown(before));
+        await AssertAccessibleAsync(page);
+
+        // The payment is made (its webhook lands) while the page is open: status and balance follow.
+        await PortalApi.PostAsync(Server, $"sandbox/dodo/sandbox/checkouts/{session}/pay", new());
+        await Expect(status).ToHaveTextAsync("Payment received: 500 credits added.");
+        await Expect(PortalApi.LiveBalance(page)).ToHaveTextAsync(PortalApi.Shown(before + 500));
+        page.Url.ShouldEndWith("/portal/checkout/result?payment=" + paymentId);
+    });
+
+    [Fact]
     public Task The_balance_page_follows_a_grant_made_while_it_is_open() => RunAsync(async page =>
     {
         var account = NewAccount("live");
