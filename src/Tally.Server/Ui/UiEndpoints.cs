@@ -42,7 +42,6 @@ public static class UiEndpoints
         var admin = ui.MapGroup("/admin");
         AdminLogin.Map(admin);
         var signedIn = admin.MapGroup("").RequireAuthorization(UiServices.AdminPolicy);
-        signedIn.MapGet("", (HttpContext http) => Page<DashboardPage>(new { Email = AdminLogin.EmailOf(http) }));
         AccountsPages.Map(signedIn);
         CatalogPages.Map(signedIn);
         PaymentsPages.Map(signedIn);
