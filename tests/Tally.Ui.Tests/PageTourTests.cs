@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 
 namespace Tally.Ui.Tests;
@@ -17,6 +18,7 @@ public sealed class PageTourTests(BrowserFixture browser, ServerFixture server) 
         var account = NewAccount("tour");
         await EnsureAccountAsync(Server, account);
         await Server.SimulatePurchaseAsync(account, "starter");
+        await UseAsync(account);
         string[] pages = ["/admin", $"/admin/accounts", $"/admin/accounts/{account}", "/admin/catalog", "/admin/payments",
             "/admin/payments/webhook-events", "/admin/webhooks", "/admin/api-keys", "/admin/fraud", "/admin/audit"];
         await TourAsync("admin", pages, page => SignInAsync(page));
@@ -29,6 +31,7 @@ public sealed class PageTourTests(BrowserFixture browser, ServerFixture server) 
         await EnsureAccountAsync(Server, account);
         await Server.SimulatePurchaseAsync(account, "starter");
         await Server.SimulatePurchaseAsync(account, planId: "basic-monthly");
+        await UseAsync(account);
         string[] pages = ["/portal", "/portal/usage", "/portal/buy", "/portal/buy?credits=2500", "/portal/history", "/portal/subscription"];
         await TourAsync("portal", pages, async page => await page.GotoAsync(await PortalLinkAsync(Server, account)));
     }
@@ -36,6 +39,17 @@ public sealed class PageTourTests(BrowserFixture browser, ServerFixture server) 
     [Fact]
     public Task The_front_and_sign_in_pages_fit_a_phone_and_pass_the_accessibility_check() =>
         TourAsync("public", ["/", "/admin/login"], _ => Task.CompletedTask);
+
+    /// <summary>Some use of the demo features, so the usage, history and journal pages have rows.</summary>
+    private async Task UseAsync(string account)
+    {
+        using var http = Server.CreateHttpClient(Server.AdminKey);
+        foreach (var (feature, quantity) in new[] { ("image.generate", 3), ("llm.tokens", 2000), ("video.render", 1), ("image.generate", 5) })
+        {
+            using var response = await http.PostAsJsonAsync(new Uri($"v1/accounts/{account}/charges", UriKind.Relative), new { feature, quantity });
+            response.EnsureSuccessStatusCode();
+        }
+    }
 
     private async Task TourAsync(string area, IReadOnlyList<string> paths, Func<IPage, Task> signIn)
     {
