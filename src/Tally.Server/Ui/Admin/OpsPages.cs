@@ -15,4 +15,11 @@ internal static class OpsPages
     /// <summary>The fixed message for a <c>?done=</c> key (null for an unknown one: arbitrary query text is never echoed).</summary>
     public static string? Notice(IReadOnlyDictionary<string, string> notices, string? done) =>
         done is not null && notices.TryGetValue(done, out var notice) ? notice : null;
+
+    /// <summary>A query string ("?a=1&amp;b=2") of the parameters that have a value, each escaped; "" when none has.</summary>
+    public static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var parts = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!)).ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
 }
