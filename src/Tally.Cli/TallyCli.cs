@@ -27,6 +27,7 @@ public static class TallyCli
         root.Subcommands.Add(AnalyticsCommand.Create(context));
         root.Subcommands.Add(AnalyticsCommand.Report(context));
         root.Subcommands.Add(ApiKeysCommand.Create(context));
+        root.Subcommands.Add(AdminCommand.Create(context));
         root.Subcommands.Add(PaymentsCommand.Create(context));
         root.Subcommands.Add(SandboxCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));

@@ -144,6 +144,33 @@ public sealed class CliTests : IDisposable
         _ => throw new NotSupportedException(store.Kind),
     };
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Admin_create_asks_for_the_password_refuses_a_short_one_and_a_second_user_of_the_same_email(string kind)
+    {
+        var database = await DatabaseAsync(kind);
+        static async Task<(int Code, string Output)> WithInput(string database, string input, params string[] args)
+        {
+            var console = new TestConsole();
+            console.Profile.Width = 240;
+            console.Input.PushTextWithEnter(input);
+            return (await TallyCli.RunAsync([.. args, "--database", database], console), console.Output);
+        }
+
+        (await WithInput(database, "short", "admin", "create", "--email", "ops@example.com")).Code.ShouldBe(2);
+        var created = await WithInput(database, "a long enough password", "admin", "create", "--email", "Ops@Example.com");
+        created.Code.ShouldBe(0);
+        created.Output.ShouldContain("Created admin user ops@example.com");
+        (await WithInput(database, "another long password", "admin", "create", "--email", "ops@example.com")).Code.ShouldBe(1);
+        (await WithInput(database, "another long password", "admin", "set-password", "--email", "nobody@example.com")).Code.ShouldBe(1);
+        (await WithInput(database, "another long password", "admin", "set-password", "--email", "ops@example.com")).Code.ShouldBe(0);
+
+        await using var store = StoreFactory.Open(database);
+        var users = new Tally.Server.Ui.Admin.AdminUsers((Tally.Access.IWebAccessStore)store, TimeProvider.System);
+        (await users.LoginAsync("ops@example.com", "a long enough password", CancellationToken.None)).Outcome.ShouldBe(Tally.Server.Ui.Admin.LoginOutcome.WrongCredentials);
+        (await users.LoginAsync("OPS@example.com", "another long password", CancellationToken.None)).Outcome.ShouldBe(Tally.Server.Ui.Admin.LoginOutcome.Success);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

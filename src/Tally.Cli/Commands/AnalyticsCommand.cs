@@ -80,22 +80,37 @@ public static class AnalyticsCommand
     private static void Print(IAnsiConsole console, PlatformAnalytics platform, TopSpenders spenders)
     {
         console.Write(new Rule($"Tally analytics {platform.From:yyyy-MM-dd} to {platform.To:yyyy-MM-dd} (UTC)"));
-        var days = new Table().AddColumns("day", "unit", "purchased", "granted", "consumed", "expired", "net", "entries");
-        foreach (var day in platform.Days)
+        // One table per unit, so an 80-column terminal fits it: dates never wrap, numbers
+        // right-aligned, money in currency units.
+        foreach (var unit in platform.Totals.Select(t => t.Unit))
         {
-            foreach (var u in day.Units)
+            var days = new Table().Border(TableBorder.Horizontal).Title(unit).AddColumns("day", "bought", "granted", "used", "expired", "net", "entries");
+            foreach (var column in days.Columns)
             {
-                days.AddRow(day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), u.Unit, N(u.Purchased), N(u.Granted), N(u.Consumed), N(u.Expired), N(u.Net), N(u.Entries));
+                column.NoWrap().PadLeft(0).PadRight(1);
             }
-        }
 
-        foreach (var u in platform.Totals)
-        {
-            days.AddRow("[bold]total[/]", u.Unit, N(u.Purchased), N(u.Granted), N(u.Consumed), N(u.Expired), N(u.Net), N(u.Entries));
-        }
+            foreach (var column in days.Columns.Skip(1))
+            {
+                column.RightAligned();
+            }
 
-        console.Write(days);
-        var features = new Table().AddColumns("unit", "feature", "consumed");
+            foreach (var day in platform.Days)
+            {
+                foreach (var u in day.Units.Where(u => u.Unit == unit))
+                {
+                    days.AddRow(day.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), N(u.Purchased), N(u.Granted), N(u.Consumed), N(u.Expired), N(u.Net), N(u.Entries));
+                }
+            }
+
+            foreach (var u in platform.Totals.Where(u => u.Unit == unit))
+            {
+                days.AddRow("[bold]total[/]", N(u.Purchased), N(u.Granted), N(u.Consumed), N(u.Expired), N(u.Net), N(u.Entries));
+            }
+
+            console.Write(days);
+        }
+        var features = new Table().Border(TableBorder.Horizontal).AddColumns("unit", "feature", "consumed");
         foreach (var u in platform.Totals)
         {
             foreach (var (feature, amount) in u.ConsumedByFeature)
@@ -105,14 +120,17 @@ public static class AnalyticsCommand
         }
 
         console.Write(features);
-        var revenue = new Table().AddColumns("currency", "gross (minor units)", "refunded", "net", "payments", "paying accounts", "ARPU (minor units)");
+        var revenue = new Table().Border(TableBorder.Horizontal).AddColumns("currency", "gross", "refunded", "net", "payments", "paying", "ARPU");
         foreach (var r in platform.Revenue)
         {
-            revenue.AddRow(r.Currency, N(r.Gross), N(r.Refunded), N(r.Net), N(r.Payments), N(r.PayingAccounts), N(r.Arpu));
+            var digits = Tally.Payments.Pricing.Money.MinorDigits(r.Currency);
+            var scale = digits switch { 0 => 1m, 3 => 1000m, _ => 100m };
+            string M(decimal minor) => (minor / scale).ToString("N" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+            revenue.AddRow(r.Currency, M(r.Gross), M(r.Refunded), M(r.Net), N(r.Payments), N(r.PayingAccounts), M(r.Arpu));
         }
 
         console.Write(revenue);
-        var top = new Table().AddColumns("#", "account", "unit", "consumed", "entries");
+        var top = new Table().Border(TableBorder.Horizontal).AddColumns("#", "account", "unit", "consumed", "entries");
         foreach (var s in spenders.Spenders)
         {
             top.AddRow(N(s.Rank), Markup.Escape(s.Account), s.Unit, N(s.Consumed), N(s.Entries));

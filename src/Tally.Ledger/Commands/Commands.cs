@@ -104,8 +104,20 @@ public sealed record Release(Guid HoldId) : LedgerCommand;
 /// </summary>
 public sealed record Reverse(Guid EntryId, decimal? Amount = null, string? Reason = null) : LedgerCommand;
 
-/// <summary>An admin's signed correction; the reason is mandatory.</summary>
-public sealed record Adjust(string Account, Credits Amount, string Reason, string Unit = UnitInfo.DefaultKey) : LedgerCommand;
+/// <summary>
+/// An admin's signed correction; the reason is mandatory. Credits added are granted unless
+/// <c>Paid</c> (a correction of purchased credits: counted as paid in liability and analytics).
+/// Credits taken come from the lots in burn order, or only from <c>FromLot</c> when given (voiding
+/// a lot is taking all it has left). Both options are left out of the idempotency fingerprint
+/// when unset, so keys stored before they existed still match.
+/// </summary>
+public sealed record Adjust(
+    string Account,
+    Credits Amount,
+    string Reason,
+    string Unit = UnitInfo.DefaultKey,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Paid = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? FromLot = null) : LedgerCommand;
 
 /// <summary>Move credits between two accounts atomically.</summary>
 public sealed record Transfer(

@@ -149,7 +149,9 @@ internal static class CreditOps
             string.IsNullOrWhiteSpace(cmd.Reason) ? new Invalid("reason", "is required for an adjustment") : null,
             Refusals.Text(cmd.Reason, "reason"),
             cmd.Amount.IsZero ? new Invalid("amount", FieldRules.MustNotBeZero) : null,
-            cmd.Amount.IsZero ? null : Refusals.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount));
+            cmd.Amount.IsZero ? null : Refusals.Amount(ctx, unit, cmd.Amount.IsNegative ? -cmd.Amount : cmd.Amount),
+            cmd.Paid && cmd.Amount.IsNegative ? new Invalid("paid", "applies to credits added (a positive amount)") : null,
+            cmd.FromLot is not null && cmd.Amount.IsPositive ? new Invalid("lotId", "applies to credits taken (a negative amount)") : null);
         if (invalid is not null)
         {
             return invalid;
@@ -164,8 +166,26 @@ internal static class CreditOps
         var details = new EntryDetails { Description = cmd.Reason };
         if (cmd.Amount.IsPositive)
         {
-            var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, new LotTerms(LotSource.Admin), entryId);
+            var lot = Lots.Credit(ctx, account, unit.Key, cmd.Amount, new LotTerms(LotSource.Admin, Paid: cmd.Paid), entryId);
             details = details with { LotId = lot?.Id };
+        }
+        else if (cmd.FromLot is { } lotId)
+        {
+            // Only what the lot has left and nobody holds: a lot is never taken below zero, and a
+            // hold keeps what it pinned.
+            var lot = account.Lots.FirstOrDefault(l => l.Id == lotId && l.Unit == unit.Key && l.Remaining.IsPositive && !l.IsExpiredAt(ctx.Now));
+            if (lot is null)
+            {
+                return new Invalid("lotId", "is not a lot of this account in this unit with credits left");
+            }
+
+            if (lot.Remaining < -cmd.Amount)
+            {
+                return new InsufficientCredits(unit, lot.Remaining, -cmd.Amount);
+            }
+
+            Lots.BurnFrom(account, [lot], -cmd.Amount, entryId);
+            details = details with { LotId = lot.Id };
         }
         else
         {

@@ -70,6 +70,8 @@ public static class LedgerIds
 
     public static bool TryParseHold(string? text, out Guid id) => TryParse(text, HoldPrefix, out id);
 
+    public static bool TryParseLot(string? text, out Guid id) => TryParse(text, LotPrefix, out id);
+
     /// <summary>Only the spelling ids are given out in (lowercase hex), so one id has one spelling.</summary>
     private static bool TryParse(string? text, string prefix, out Guid id)
     {

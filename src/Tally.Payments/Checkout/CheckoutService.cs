@@ -6,8 +6,12 @@ using Tally.Payments.Providers;
 
 namespace Tally.Payments.Checkout;
 
-/// <summary>What the buyer chose: exactly one of a package, a plan or a custom number of credits.</summary>
-public sealed record CheckoutOrder(string Account, string? PackageId, string? PlanId, long? CustomCredits, Uri? ReturnUrl);
+/// <summary>
+/// What the buyer chose: exactly one of a package, a plan or a custom number of credits.
+/// <paramref name="PaymentId"/> (from <see cref="CheckoutService.NewId"/>) lets a caller name the
+/// payment up front, e.g. to put it in <paramref name="ReturnUrl"/>; null makes a new one.
+/// </summary>
+public sealed record CheckoutOrder(string Account, string? PackageId, string? PlanId, long? CustomCredits, Uri? ReturnUrl, string? PaymentId = null);
 
 /// <summary>An opened checkout: Tally's pending payment, where to send the buyer, and the server's price.</summary>
 public sealed record OpenedCheckout(PaymentRecord Payment, Uri CheckoutUrl);
@@ -43,7 +47,7 @@ public sealed class CheckoutService(IPaymentStore store, IPaymentProvider provid
 
         var now = time.GetUtcNow();
         var payment = new PaymentRecord(
-            NewId(), order.Account, line!.Kind, order.PackageId, order.PlanId, line.Credits, line.Price, PaymentStatus.Pending, provider.Name,
+            order.PaymentId ?? NewId(), order.Account, line!.Kind, order.PackageId, order.PlanId, line.Credits, line.Price, PaymentStatus.Pending, provider.Name,
             null, null, null, 0, 0, 0, null, now, now);
         await store.CreatePaymentAsync(payment, ct);
         try

@@ -106,7 +106,7 @@ public static class TallyEndpoints
             .HideClientButton()
             .HideDeveloperTools());
         Ui.UiEndpoints.MapTallyUi(app);
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+
         return app;
     }
 }

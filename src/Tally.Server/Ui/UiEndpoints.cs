@@ -37,10 +37,11 @@ public static class UiEndpoints
             return await next(context);
         });
 
+        var demo = app.ServiceProvider.GetRequiredService<Hosting.DemoMode>().Enabled;
+        ui.MapGet("/", () => Page<HomePage>(new { Demo = demo }));
         var admin = ui.MapGroup("/admin");
         AdminLogin.Map(admin);
         var signedIn = admin.MapGroup("").RequireAuthorization(UiServices.AdminPolicy);
-        signedIn.MapGet("", (HttpContext http) => Page<DashboardPage>(new { Email = AdminLogin.EmailOf(http) }));
         AccountsPages.Map(signedIn);
         CatalogPages.Map(signedIn);
         PaymentsPages.Map(signedIn);
@@ -52,7 +53,7 @@ public static class UiEndpoints
 
         var portal = ui.MapGroup("/portal");
         PortalPages.Map(portal);
-        if (app.ServiceProvider.GetRequiredService<Hosting.DemoMode>().Enabled)
+        if (demo)
         {
             // The demo's shortcut into the portal: what a host app's "Manage credits" button does.
             ui.MapGet("/demo/portal", async (string? account, PortalLinks links, CancellationToken ct) =>

@@ -4,6 +4,7 @@ using Tally.Ledger.Amounts;
 using Tally.Ledger.Commands;
 using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
+using Tally.Ledger.Storage;
 using Xunit;
 
 namespace Tally.TestSupport.Conformance;
@@ -76,6 +77,33 @@ public abstract partial class LedgerStoreConformance<TFixture>
         Is<EntryResult>(await t.RunAsync(new Adjust(id, new Credits(7), "goodwill"))).Entry.BalanceAfter.Minor.ShouldBe(22);
         Is<InsufficientCredits>(await t.RunAsync(new Adjust(id, new Credits(-23), "too much")));
         (await t.TotalAsync(id)).ShouldBe(22);
+        await t.ShouldHoldInvariantsAsync();
+    }
+
+    [Fact]
+    public async Task A_paid_adjustment_makes_a_paid_lot_and_an_adjustment_from_one_lot_voids_only_that_lot()
+    {
+        var t = NewLedger();
+        var id = await t.NewAccountAsync(20);
+        var directory = (IAccountDirectory)Fixture.Store;
+
+        var paid = Is<EntryResult>(await t.RunAsync(new Adjust(id, new Credits(30), "purchase lost by a bug", Paid: true)));
+        var lots = await directory.ReadLotsAsync(id, 10, CancellationToken.None);
+        var paidLot = lots.Single(l => l.Id == paid.Entry.LotId);
+        (paidLot.Paid, paidLot.Source).ShouldBe((true, LotSource.Admin));
+        lots.Single(l => l.Id != paidLot.Id).Paid.ShouldBeFalse();
+        InvalidField(await t.RunAsync(new Adjust(id, new Credits(-1), "x", Paid: true)), "paid");
+        InvalidField(await t.RunAsync(new Adjust(id, new Credits(1), "x", FromLot: paidLot.Id)), "lotId");
+        InvalidField(await t.RunAsync(new Adjust(id, new Credits(-1), "x", FromLot: Guid.NewGuid())), "lotId");
+
+        // Held credits stay with their hold: the lot can lose only what is left beside it.
+        Is<HoldResult>(await t.ReserveAsync(id, 45));
+        var left = (await directory.ReadLotsAsync(id, 10, CancellationToken.None)).Single(l => l.Id == paidLot.Id).Remaining;
+        Is<InsufficientCredits>(await t.RunAsync(new Adjust(id, -(left + new Credits(1)), "too much", FromLot: paidLot.Id)));
+        var voided = Is<EntryResult>(await t.RunAsync(new Adjust(id, -left, "void: chargeback outside the provider", FromLot: paidLot.Id)));
+        voided.Entry.LotId.ShouldBe(paidLot.Id);
+        (await directory.ReadLotsAsync(id, 10, CancellationToken.None)).Single(l => l.Id == paidLot.Id).Remaining.ShouldBe(Credits.Zero);
+        InvalidField(await t.RunAsync(new Adjust(id, new Credits(-1), "again", FromLot: paidLot.Id)), "lotId");
         await t.ShouldHoldInvariantsAsync();
     }
 

@@ -9,4 +9,4 @@ public sealed record AccountRequest(string? Tier, long? OverdraftLimit, long? Lo
 public sealed record FreezeRequest(string? Reason);
 
 /// <summary>POST …/adjustments: a signed correction with a reason.</summary>
-public sealed record AdjustmentRequest(decimal? Amount, string? Reason, string? Unit);
+public sealed record AdjustmentRequest(decimal? Amount, string? Reason, string? Unit, bool? Paid = null, string? LotId = null);

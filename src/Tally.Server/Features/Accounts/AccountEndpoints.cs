@@ -1,5 +1,6 @@
 using Tally.Ledger.Commands;
 using Tally.Ledger.Engine;
+using Tally.Ledger.Model;
 using Tally.Ledger.Outcomes;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
@@ -128,11 +129,24 @@ public static class AccountEndpoints
         }
 
         fields.Text(request.Reason, "reason");
+        Guid? lot = null;
+        if (request.LotId is not null)
+        {
+            if (LedgerIds.TryParseLot(request.LotId, out var parsed))
+            {
+                lot = parsed;
+            }
+            else
+            {
+                fields.Add("lotId", "must be a lot id (lot_ and 32 lowercase hex digits)");
+            }
+        }
+
         if (!fields.Ok)
         {
             return fields.Problem(http);
         }
 
-        return await gateway.RunAsync(http, new Adjust(externalId, amount!.Value, request.Reason!, unit!.Key), Responses.Entry, ct);
+        return await gateway.RunAsync(http, new Adjust(externalId, amount!.Value, request.Reason!, unit!.Key, request.Paid ?? false, lot), Responses.Entry, ct);
     }
 }

@@ -1,5 +1,4 @@
 using Tally.Server.Auth;
-using Tally.Server.Contracts;
 using Tally.Server.Http;
 
 namespace Tally.Server.Ui.Portal;
@@ -20,7 +19,11 @@ public static class PortalPages
         }, StatusCodes.Status401Unauthorized));
 
         var pages = portal.MapGroup("").RequireAuthorization(UiServices.PortalPolicy);
-        pages.MapGet("", HomeAsync);
+        PortalBalance.Map(pages);
+        PortalBuy.Map(pages);
+        PortalHistory.Map(pages);
+        PortalUsage.Map(pages);
+        PortalSubscription.Map(pages);
         pages.MapPost("/stream-token", async (HttpContext http, ClientTokens tokens, CancellationToken ct) =>
         {
             var (token, expiresAt) = await tokens.IssueAsync(PortalLinks.AccountOf(http.User), StreamTokenTtl, ct);
@@ -41,20 +44,6 @@ public static class PortalPages
             PortalLinkRefusal.Expired => UiEndpoints.Page<LinkRefusedPage>(new { Heading = "This link has expired", Detail = "Links open the credits page for a few minutes after they are made." }, StatusCodes.Status410Gone),
             _ => UiEndpoints.Page<LinkRefusedPage>(new { Heading = "This link is not valid", Detail = "It may have been copied incompletely." }, StatusCodes.Status404NotFound),
         };
-    }
-
-    private static async Task<IResult> HomeAsync(HttpContext http, LedgerGateway gateway, ClientTokens tokens, CancellationToken ct)
-    {
-        var account = PortalLinks.AccountOf(http.User);
-        var view = await gateway.Ledger.GetAccountAsync(account, ct);
-        var (token, _) = await tokens.IssueAsync(account, StreamTokenTtl, ct);
-        return UiEndpoints.Page<PortalHomePage>(new
-        {
-            Account = account,
-            Token = token,
-            ReturnUrl = ReturnUrlOf(http),
-            Balances = view is null ? [] : view.Balances.Select(BalanceDto.From).ToList(),
-        });
     }
 }
 
