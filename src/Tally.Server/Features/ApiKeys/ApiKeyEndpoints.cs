@@ -38,21 +38,7 @@ public static class ApiKeyEndpoints
         return await idempotency.RunWithBodyAsync<ApiKeyRequest>(http, async body =>
         {
             var request = body.Value;
-            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            if (string.IsNullOrWhiteSpace(request.Name))
-            {
-                errors["name"] = [$"must be 1–{Tally.Ledger.Engine.FieldRules.MaxNameLength} characters"];
-            }
-            else if (Tally.Ledger.Engine.FieldRules.Text(request.Name, Tally.Ledger.Engine.FieldRules.MaxNameLength) is { } problem)
-            {
-                errors["name"] = [problem];
-            }
-
-            if (request.Scopes is not { Length: > 0 } scopes || scopes.Any(s => s is null || !Auth.Scopes.All.Contains(s)))
-            {
-                errors["scopes"] = ["must list one or more of read, charge, grant, admin"];
-            }
-
+            var errors = Check(request);
             if (errors.Count > 0)
             {
                 return Problems.Result(Problems.Validation(Problems.TraceId(http), errors));
@@ -63,6 +49,27 @@ public static class ApiKeyEndpoints
             var created = new CreatedApiKeyDto(record.Id, record.Name, record.Scopes, secret, record.CreatedAt);
             return BytesResult.JsonWithSecret(201, created, created with { Secret = null });
         });
+    }
+
+    /// <summary>The field errors of a key request (none when it may be created): the API's and the admin panel's one rule.</summary>
+    internal static Dictionary<string, string[]> Check(ApiKeyRequest request)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            errors["name"] = [$"must be 1–{Tally.Ledger.Engine.FieldRules.MaxNameLength} characters"];
+        }
+        else if (Tally.Ledger.Engine.FieldRules.Text(request.Name, Tally.Ledger.Engine.FieldRules.MaxNameLength) is { } problem)
+        {
+            errors["name"] = [problem];
+        }
+
+        if (request.Scopes is not { Length: > 0 } scopes || scopes.Any(s => s is null || !Auth.Scopes.All.Contains(s)))
+        {
+            errors["scopes"] = ["must list one or more of read, charge, grant, admin"];
+        }
+
+        return errors;
     }
 
     [Refusals(404)]

@@ -127,7 +127,7 @@ public static class CatalogEndpoints
         });
     }
 
-    private static async Task<FeatureInfo?> ValidateAsync(string key, decimal? cost, string? unitKey, string? description, bool active, Fields fields, CancellationToken ct)
+    internal static async Task<FeatureInfo?> ValidateAsync(string key, decimal? cost, string? unitKey, string? description, bool active, Fields fields, CancellationToken ct)
     {
         var micros = default(Micros);
         if (cost is not { } value)

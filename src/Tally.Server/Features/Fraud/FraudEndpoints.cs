@@ -119,34 +119,38 @@ public static class FraudEndpoints
         }
 
         var request = body!.Value;
-        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
+        if (ReasonProblem(request.Reason) is { } reasonProblem)
         {
-            return Problems.Result(Problems.Validation(Problems.TraceId(http), "reason", $"is required: 1–{MaxReasonLength} characters"));
-        }
-
-        if (FieldRules.Text(request.Reason, MaxReasonLength) is { } textProblem)
-        {
-            return Problems.Result(Problems.Validation(Problems.TraceId(http), "reason", textProblem));
+            return Problems.Result(Problems.Validation(Problems.TraceId(http), "reason", reasonProblem));
         }
 
         var actor = TallyClaims.CredentialOf(http.User) ?? Actors.System;
-        if (await store.ClearFlagAsync(id, actor, request.Reason, time.GetUtcNow(), ct) is not { } flag)
+        if (await store.ClearFlagAsync(id, actor, request.Reason!, time.GetUtcNow(), ct) is not { } flag)
         {
             return Requests.NotFound(http, "fraud flag", id);
         }
 
-        if (request.Unfreeze == true)
+        if (request.Unfreeze == true && await UnfreezeAsync(ledger, flag, actor, ct) is { } refused)
         {
-            LedgerCommand[] unfreeze = [new SetFrozen(flag.Account, false, $"fraud flag {flag.Id} cleared")];
-            var outcome = await ledger.ExecuteAsync(
-                new LedgerRequest(unfreeze, BatchMode.Atomic, RequestIdempotency.For(RequestIdempotency.DurablePrefix + "fraud-unfreeze:" + flag.Id, unfreeze), actor) { RememberRefusals = false },
-                ct);
-            if (outcome.Results.FirstOrDefault(r => r is Failure) is { } refused and not Tally.Ledger.Outcomes.NotFound)
-            {
-                return Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"the flag is cleared but the account could not be unfrozen: {refused}");
-            }
+            return Problems.Result(http, StatusCodes.Status409Conflict, "invalid_state", $"the flag is cleared but the account could not be unfrozen: {refused}");
         }
 
         return BytesResult.Json(200, FraudFlagDto.From(flag));
+    }
+
+    /// <summary>Why a clearing reason is refused (null when it is fine): required, 1–500 characters, plain text.</summary>
+    internal static string? ReasonProblem(string? reason) =>
+        string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength
+            ? $"is required: 1–{MaxReasonLength} characters"
+            : FieldRules.Text(reason, MaxReasonLength);
+
+    /// <summary>Unfreezes a cleared flag's account (once per flag, journaled by <paramref name="actor"/>); the refusal, or null when done (or the account is gone).</summary>
+    internal static async Task<Failure?> UnfreezeAsync(CreditLedger ledger, FraudFlag flag, string actor, CancellationToken ct)
+    {
+        LedgerCommand[] unfreeze = [new SetFrozen(flag.Account, false, $"fraud flag {flag.Id} cleared")];
+        var outcome = await ledger.ExecuteAsync(
+            new LedgerRequest(unfreeze, BatchMode.Atomic, RequestIdempotency.For(RequestIdempotency.DurablePrefix + "fraud-unfreeze:" + flag.Id, unfreeze), actor) { RememberRefusals = false },
+            ct);
+        return outcome.Results.FirstOrDefault(r => r is Failure) is Failure refused and not Tally.Ledger.Outcomes.NotFound ? refused : null;
     }
 }

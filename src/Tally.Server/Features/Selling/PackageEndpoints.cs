@@ -83,7 +83,7 @@ public static class PackageEndpoints
             return BytesResult.Json(200, PackageDto.From(package));
         });
 
-    private static CreditPackage? Validate(Fields fields, CreditPackage package, long? credits)
+    internal static CreditPackage? Validate(Fields fields, CreditPackage package, long? credits)
     {
         CatalogRules.Id(fields, package.Id);
         CatalogRules.Name(fields, package.Name);

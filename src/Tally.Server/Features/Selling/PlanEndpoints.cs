@@ -85,7 +85,7 @@ public static class PlanEndpoints
             return BytesResult.Json(200, PlanDto.From(plan));
         });
 
-    private static SubscriptionPlan? Validate(Fields fields, SubscriptionPlan plan)
+    internal static SubscriptionPlan? Validate(Fields fields, SubscriptionPlan plan)
     {
         CatalogRules.Id(fields, plan.Id);
         CatalogRules.Name(fields, plan.Name);
@@ -103,7 +103,7 @@ public static class PlanEndpoints
         return fields.Ok ? plan : null;
     }
 
-    private static Tally.Payments.Providers.BillingInterval Interval(Fields fields, string name)
+    internal static Tally.Payments.Providers.BillingInterval Interval(Fields fields, string name)
     {
         if (Intervals.Parse(name) is { } interval)
         {

@@ -50,40 +50,49 @@ public static class OutboundWebhookEndpoints
         await idempotency.RunWithBodyAsync<WebhookEndpointRequest>(http, async body =>
         {
             var request = body.Value;
-            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            if (string.IsNullOrWhiteSpace(request.Url) || request.Url.Length > MaxUrlLength)
-            {
-                errors["url"] = [$"must be an https:// URL of at most {MaxUrlLength} characters"];
-            }
-            else if (await guard.CheckAsync(request.Url, ct) is { } refusal)
-            {
-                errors["url"] = [refusal];
-            }
-
-            if (request.Events is not { Length: > 0 } events
-                || events.Any(e => e is null || (e != WebhookEndpointRecord.AllEvents && !WebhookEventTypes.All.Contains(e))))
-            {
-                errors["events"] = [$"must list \"*\" or event types: {string.Join(", ", WebhookEventTypes.All)}"];
-            }
-
-            if (request.Description is { } description && FieldRules.Text(description, FieldRules.MaxTextLength) is { } problem)
-            {
-                errors["description"] = [problem];
-            }
-
+            var errors = await CheckAsync(request, guard, ct);
             if (errors.Count > 0)
             {
                 return Problems.Result(Problems.Validation(Problems.TraceId(http), errors));
             }
 
-            var now = time.GetUtcNow();
-            var endpoint = new WebhookEndpointRecord(
-                "we_" + Tally.Ledger.Model.LedgerIds.New(now).ToString("N"), request.Url!, request.Events!.Distinct(StringComparer.Ordinal).ToList(),
-                request.Description, StandardWebhooks.NewSecret(), null, null, now, now);
+            var endpoint = NewEndpoint(request, time.GetUtcNow());
             await store.CreateEndpointAsync(endpoint, ct);
             var created = WithSecret(endpoint, endpoint.Secret);
             return BytesResult.JsonWithSecret(201, created, created with { Secret = null });
         });
+
+    /// <summary>The field errors of an endpoint request (none when it may be created): the API's and the admin panel's one rule, SSRF guard included.</summary>
+    internal static async Task<Dictionary<string, string[]>> CheckAsync(WebhookEndpointRequest request, UrlGuard guard, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(request.Url) || request.Url.Length > MaxUrlLength)
+        {
+            errors["url"] = [$"must be an https:// URL of at most {MaxUrlLength} characters"];
+        }
+        else if (await guard.CheckAsync(request.Url, ct) is { } refusal)
+        {
+            errors["url"] = [refusal];
+        }
+
+        if (request.Events is not { Length: > 0 } events
+            || events.Any(e => e is null || (e != WebhookEndpointRecord.AllEvents && !WebhookEventTypes.All.Contains(e))))
+        {
+            errors["events"] = [$"must list \"*\" or event types: {string.Join(", ", WebhookEventTypes.All)}"];
+        }
+
+        if (request.Description is { } description && FieldRules.Text(description, FieldRules.MaxTextLength) is { } problem)
+        {
+            errors["description"] = [problem];
+        }
+
+        return errors;
+    }
+
+    /// <summary>A new endpoint for a checked request, with a new signing secret.</summary>
+    internal static WebhookEndpointRecord NewEndpoint(WebhookEndpointRequest request, DateTimeOffset now) => new(
+        "we_" + Tally.Ledger.Model.LedgerIds.New(now).ToString("N"), request.Url!, request.Events!.Distinct(StringComparer.Ordinal).ToList(),
+        request.Description, StandardWebhooks.NewSecret(), null, null, now, now);
 
     [Refusals(404)]
     private static async Task<EmptyAnswer> DeleteAsync(string id, HttpContext http, IWebhookStore store, HttpIdempotency idempotency, CancellationToken ct) =>
