@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tally.Ledger.Analytics;
 using Microsoft.Playwright;
 
 namespace Tally.Ui.Tests;
@@ -19,6 +21,16 @@ public sealed class PageTourTests(BrowserFixture browser, ServerFixture server) 
         await EnsureAccountAsync(Server, account);
         await Server.SimulatePurchaseAsync(account, "starter");
         await UseAsync(account);
+        foreach (var (other, pack) in new[] { ("pro", "pro"), ("studio", "studio"), ("starter", "starter") })
+        {
+            var customer = NewAccount(other);
+            await EnsureAccountAsync(Server, customer);
+            await Server.SimulatePurchaseAsync(customer, pack);
+            await UseAsync(customer);
+        }
+
+        // The dashboard reads the rollups: fold now rather than wait for the background folder.
+        await RollupFolder.FoldAllAsync(Server.Services.GetRequiredService<IAnalyticsStore>(), Server.Services.GetRequiredService<TimeProvider>(), retentionDays: 90);
         string[] pages = ["/admin", $"/admin/accounts", $"/admin/accounts/{account}", "/admin/catalog", "/admin/payments",
             "/admin/payments/webhook-events", "/admin/webhooks", "/admin/api-keys", "/admin/fraud", "/admin/audit"];
         await TourAsync("admin", pages, page => SignInAsync(page));
