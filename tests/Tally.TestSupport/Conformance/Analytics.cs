@@ -196,8 +196,13 @@ public abstract partial class LedgerStoreConformance<TFixture>
         }
 
         using var done = new CancellationTokenSource();
+        // Writers start once both folders are in their loop, and each folder folds at least once
+        // after that, so the race is real however the scheduler orders the tasks on a busy box.
+        var foldersStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
         var writers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
         {
+            await foldersStarted.Task;
             var random = new Random(w);
             for (var i = 0; i < 60; i++)
             {
@@ -210,11 +215,17 @@ public abstract partial class LedgerStoreConformance<TFixture>
         var folds = 0;
         var folders = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
         {
-            while (!done.IsCancellationRequested)
+            if (Interlocked.Increment(ref started) == 2)
+            {
+                foldersStarted.SetResult();
+            }
+
+            do
             {
                 await analytics.FoldAsync(2, long.MinValue, t.Clock.GetUtcNow(), CancellationToken.None);
                 Interlocked.Increment(ref folds);
             }
+            while (!done.IsCancellationRequested);
         })).ToList();
 
         await Task.WhenAll(writers);
