@@ -158,6 +158,12 @@ public sealed class RuleTests
     [InlineData("{\"Name\":\"x\",\"Kind\":\"tier_bonus\",\"Percent\":10}", "tier")]
     [InlineData("{\"Name\":\"x\",\"Kind\":\"max_balance\"}", "max")]
     [InlineData("{\"Kind\":\"max_balance\",\"Max\":5}", "name")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Period\":\"month\"}", "tiers")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Tiers\":[{\"Above\":1,\"Percent\":5}]}", "period")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Period\":\"day\",\"Tiers\":[{\"Above\":10,\"Percent\":5},{\"Above\":10,\"Percent\":9}]}", "tiers:1:above")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Period\":\"day\",\"Tiers\":[{\"Above\":-1,\"Percent\":5}]}", "tiers:0:above")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Period\":\"day\",\"Tiers\":[{\"Above\":0.0000001,\"Percent\":5}]}", "tiers:0:above")]
+    [InlineData("{\"Name\":\"x\",\"Kind\":\"volume_discount\",\"Feature\":\"image\",\"Period\":\"day\",\"Tiers\":[{\"Above\":5,\"Percent\":100.5}]}", "tiers:0:percent")]
     public void Validation_names_the_first_bad_field(string json, string field) =>
         System.Text.Json.JsonSerializer.Deserialize<RuleDefinition>(json).ShouldNotBeNull().Validate().ShouldNotBeNull().Field.ShouldBe(field);
 
@@ -172,5 +178,63 @@ public sealed class RuleTests
         AppliedRules.Decode(AppliedRules.Encode(rules)).ShouldBe(rules);
         AppliedRules.Encode([]).ShouldBeNull();
         AppliedRules.Decode(null).ShouldBeEmpty();
+    }
+
+    private static RuleDefinition Volume(params (decimal Above, decimal Percent)[] tiers) => new()
+    {
+        Name = "volume",
+        Kind = RuleKinds.VolumeDiscount,
+        Feature = "image",
+        Period = RulePeriods.Month,
+        Tiers = [.. tiers.Select(t => new VolumeTier { Above = t.Above, Percent = t.Percent })],
+    };
+
+    private static Usage VolumeUsed(long minor) =>
+        new(new() { [(RuleSet.VolumeKey("image"), RulePeriods.Start(RulePeriods.Month, Now))] = minor });
+
+    [Theory]
+    [InlineData(0, 100)]
+    [InlineData(500, 100)] // at a threshold is not above it
+    [InlineData(501, 90)]
+    [InlineData(1_000, 90)]
+    [InlineData(1_001, 80)] // the highest tier reached wins
+    [InlineData(long.MaxValue / 2, 80)]
+    public void Volume_discount_takes_the_percent_of_the_highest_tier_the_period_s_use_is_above(long used, long price)
+    {
+        var rules = new RuleSet([Volume((500, 10), (1_000, 20))], []);
+
+        var outcome = rules.Evaluate(Charge(100, usage: VolumeUsed(used)));
+
+        outcome.Amount.Minor.ShouldBe(price);
+        outcome.Applied.Count.ShouldBe(price == 100 ? 0 : 1);
+        outcome.Uses.ShouldBe([new RuleUse(RuleSet.VolumeKey("image"), RulePeriods.Start(RulePeriods.Month, Now), 100)]); // use at list price, discount or not
+    }
+
+    [Fact]
+    public void Volume_use_counts_the_list_price_even_when_an_allowance_before_it_made_the_charge_free()
+    {
+        var rules = new RuleSet([Allowance(priority: 10, credits: 50), Volume((0, 50))], []);
+
+        var outcome = rules.Evaluate(Charge(7, usage: VolumeUsed(1)));
+
+        outcome.Amount.Minor.ShouldBe(0);
+        outcome.Uses.ShouldContain(new RuleUse(RuleSet.VolumeKey("image"), RulePeriods.Start(RulePeriods.Month, Now), 7));
+    }
+
+    [Theory]
+    [InlineData(7, 33, 5)] // 33 % of 7 = 2.31 → 2 off
+    [InlineData(1, 50, 1)] // 0.5 → nothing off: a discount never rounds up
+    [InlineData(3, 100, 0)]
+    public void Volume_discounts_round_down(long amount, int percent, long price) =>
+        VolumeTiers.Price(new Credits(amount), new Credits(10), [new VolumeTier { Above = 0, Percent = percent }], UnitInfo.Default).Minor.ShouldBe(price);
+
+    [Fact]
+    public void Volume_thresholds_are_in_the_feature_s_unit_with_its_decimals()
+    {
+        var cents = new UnitInfo("usd", 2);
+        List<VolumeTier> tiers = [new() { Above = 5.5m, Percent = 10 }];
+
+        VolumeTiers.PercentFor(new Credits(550), tiers, cents).ShouldBe(0m); // 5.50 is not above 5.5
+        VolumeTiers.PercentFor(new Credits(551), tiers, cents).ShouldBe(10m);
     }
 }

@@ -194,6 +194,24 @@ public sealed class RuleSettingsTests
         Should.Throw<SettingsException>(() => TallyOptions.Load(configuration)).Message.ShouldContain(expected);
     }
 
+    [Theory]
+    [InlineData("video", "Rules:1:tiers:1:above must be more than the tier before it")]
+    [InlineData("image", "Rules:1:feature 'image' already has a volume_discount rule (Rules:0)")]
+    public void A_bad_volume_discount_stops_startup_naming_it(string feature, string expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Rules:0:name"] = "a", ["Rules:0:kind"] = "volume_discount", ["Rules:0:feature"] = "image", ["Rules:0:period"] = "month",
+            ["Rules:0:tiers:0:above"] = "100", ["Rules:0:tiers:0:percent"] = "5",
+            ["Rules:1:name"] = "b", ["Rules:1:kind"] = "volume_discount", ["Rules:1:feature"] = feature, ["Rules:1:period"] = "week",
+            ["Rules:1:tiers:0:above"] = "100", ["Rules:1:tiers:0:percent"] = "5",
+            ["Rules:1:tiers:1:above"] = feature == "video" ? "50" : "200", ["Rules:1:tiers:1:percent"] = "10",
+        };
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        Should.Throw<SettingsException>(() => TallyOptions.Load(configuration)).Message.ShouldContain(expected);
+    }
+
     [Fact]
     public async Task The_host_exits_2_on_a_bad_rule() =>
         (await TallyHost.RunAsync(["--Rules:0:name=x", "--Rules:0:kind=tier_bonus", "--Rules:0:percent=10", "--urls", "http://127.0.0.1:0"])).ShouldBe(2);
@@ -209,6 +227,7 @@ public sealed class RuleSettingsTests
 
         var sample = Path.Combine(directory.FullName, "src", "Tally.Server", "appsettings.Sample.json");
         var configuration = new ConfigurationBuilder().AddJsonFile(sample).Build();
-        TallyOptions.Load(configuration).Rules.Select(r => r.Kind).ShouldBe([RuleKinds.TierBonus, RuleKinds.MaxBalance, RuleKinds.FirstUseDiscount, RuleKinds.FreeAllowance]);
+        TallyOptions.Load(configuration).Rules.Select(r => r.Kind).ShouldBe([RuleKinds.TierBonus, RuleKinds.MaxBalance, RuleKinds.FirstUseDiscount, RuleKinds.FreeAllowance, RuleKinds.VolumeDiscount]);
+        TallyOptions.Load(configuration).Rules[^1].Tiers.ShouldNotBeNull().Select(t => (t.Above, t.Percent)).ShouldBe([(500m, 10m), (1_000m, 20m)]);
     }
 }

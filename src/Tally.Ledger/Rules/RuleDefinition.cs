@@ -9,8 +9,12 @@ public static class RuleKinds
     public const string TierBonus = "tier_bonus";
     public const string FirstUseDiscount = "first_use_discount";
     public const string FreeAllowance = "free_allowance";
+    public const string VolumeDiscount = "volume_discount";
 
-    public static readonly IReadOnlyList<string> All = [MaxBalance, TierBonus, FirstUseDiscount, FreeAllowance];
+    public static readonly IReadOnlyList<string> All = [MaxBalance, TierBonus, FirstUseDiscount, FreeAllowance, VolumeDiscount];
+
+    /// <summary>Kinds that keep state per account and feature (one such rule per kind and feature).</summary>
+    public static bool IsPerFeature(string? kind) => kind is FirstUseDiscount or FreeAllowance or VolumeDiscount;
 }
 
 /// <summary>Periods a free allowance resets on, at UTC boundaries (weeks start on Monday).</summary>
@@ -74,8 +78,11 @@ public sealed class RuleDefinition
     /// <summary><c>free_allowance</c> in feature quantity per period (or use <see cref="Credits"/>).</summary>
     public decimal? Quantity { get; set; }
 
-    /// <summary><c>free_allowance</c>: one of <see cref="RulePeriods"/>.</summary>
+    /// <summary><c>free_allowance</c> and <c>volume_discount</c>: one of <see cref="RulePeriods"/>.</summary>
     public string? Period { get; set; }
+
+    /// <summary><c>volume_discount</c>: the discount each level of use in the period earns (see <see cref="VolumeTiers"/>).</summary>
+    public List<VolumeTier>? Tiers { get; set; }
 
     /// <summary>The first problem as (field, problem), the field spelt as in configuration; null when valid.</summary>
     public (string Field, string Problem)? Validate()
@@ -97,6 +104,7 @@ public sealed class RuleDefinition
                 : Percent is not ({ } p and > 0 and <= 1000) ? ("percent", "must be more than 0 and at most 1000") : null,
             RuleKinds.FirstUseDiscount => FeatureProblem()
                 ?? (Percent is not ({ } d and > 0 and <= 100) ? ("percent", "must be more than 0 and at most 100") : null),
+            RuleKinds.VolumeDiscount => FeatureProblem() ?? PeriodProblem() ?? VolumeTiers.Problem(Tiers),
             _ => FeatureProblem() ?? AllowanceProblem(),
         };
     }
@@ -121,10 +129,13 @@ public sealed class RuleDefinition
             return ("quantity", "must be more than 0 with at most 6 decimals");
         }
 
-        return Period is null || !RulePeriods.All.Contains(Period)
+        return PeriodProblem();
+    }
+
+    private (string, string)? PeriodProblem() =>
+        Period is null || !RulePeriods.All.Contains(Period)
             ? ("period", $"must be one of {string.Join(", ", RulePeriods.All)}")
             : null;
-    }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({Kind}, priority {Priority})");
 }

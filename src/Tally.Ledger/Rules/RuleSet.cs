@@ -42,7 +42,7 @@ public sealed class RuleSet
 
         // OrderBy is stable: equal priorities keep declaration order.
         _ordered = [.. all.Select((r, i) => (Rule: r, Index: i)).OrderByDescending(p => p.Rule.Priority).ThenBy(p => p.Index).Select(p => p.Rule)];
-        NeedsUsage = Definitions.Any(d => d.Kind is RuleKinds.FirstUseDiscount or RuleKinds.FreeAllowance) || _ordered.Any(r => r is not BuiltInRule);
+        NeedsUsage = Definitions.Any(d => RuleKinds.IsPerFeature(d.Kind)) || _ordered.Any(r => r is not BuiltInRule);
         AppliesToCharges = _ordered.Any(r => r is not BuiltInRule b || b.Operation == RuleOperation.Charge);
         AppliesToGrants = _ordered.Any(r => r is not BuiltInRule b || b.Operation == RuleOperation.Grant);
     }
@@ -104,6 +104,7 @@ public sealed class RuleSet
         RuleKinds.MaxBalance => new MaxBalanceRule(d),
         RuleKinds.TierBonus => new TierBonusRule(d),
         RuleKinds.FirstUseDiscount => new FirstUseRule(d),
+        RuleKinds.VolumeDiscount => new VolumeRule(d),
         _ => new AllowanceRule(d),
     };
 
@@ -112,6 +113,9 @@ public sealed class RuleSet
 
     /// <summary>The usage key of a free allowance for <paramref name="feature"/> (one row per period).</summary>
     public static string AllowanceKey(string feature) => "allowance:" + feature;
+
+    /// <summary>The usage key of a volume discount for <paramref name="feature"/> (one row per period: credits used at list price).</summary>
+    public static string VolumeKey(string feature) => "volume:" + feature;
 
     /// <summary><paramref name="percent"/> % of <paramref name="amount"/>, rounded down to a minor unit.</summary>
     public static Credits PercentOf(Credits amount, decimal percent) =>
@@ -196,6 +200,28 @@ public sealed class RuleSet
             // The covered share of the amount, rounded down: a partly covered charge never costs less than its uncovered part.
             var coveredAmount = coveredQuantity == quantity ? c.Amount.Minor : (long)((Int128)c.Amount.Minor * coveredQuantity / quantity);
             return new RuleDecision(c.Amount - new Credits(coveredAmount)) { Uses = [new RuleUse(_key, period, coveredQuantity)] };
+        }
+    }
+
+    /// <summary>
+    /// Dynamic pricing by use: the discount of the highest tier the account's use of the feature
+    /// this period (at list price, before this charge) is above; every charge adds its list price.
+    /// </summary>
+    private sealed class VolumeRule(RuleDefinition d) : BuiltInRule(d, RuleOperation.Charge)
+    {
+        private readonly string _key = VolumeKey(d.Feature!);
+
+        protected override RuleDecision? Decide(RuleContext c)
+        {
+            if (c.Feature != Definition.Feature || !c.Requested.IsPositive)
+            {
+                return null;
+            }
+
+            var period = RulePeriods.Start(Definition.Period!, c.Now);
+            var used = new Credits(c.Usage.Get(_key, period));
+            var amount = VolumeTiers.Price(c.Amount, used, Definition.Tiers!, c.Unit);
+            return new RuleDecision(amount) { Uses = [new RuleUse(_key, period, c.Requested.Minor)] };
         }
     }
 }

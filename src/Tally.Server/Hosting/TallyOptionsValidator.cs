@@ -102,7 +102,7 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
             {
                 yield return $"Rules:{i}:name '{rule.Name}' is taken by Rules:{names[rule.Name!]}";
             }
-            else if (rule.Kind is Tally.Ledger.Rules.RuleKinds.FirstUseDiscount or Tally.Ledger.Rules.RuleKinds.FreeAllowance
+            else if (Tally.Ledger.Rules.RuleKinds.IsPerFeature(rule.Kind)
                 && !stateful.TryAdd((rule.Kind, rule.Feature), i))
             {
                 yield return $"Rules:{i}:feature '{rule.Feature}' already has a {rule.Kind} rule (Rules:{stateful[(rule.Kind, rule.Feature)]})";

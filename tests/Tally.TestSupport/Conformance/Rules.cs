@@ -169,4 +169,32 @@ public abstract partial class LedgerStoreConformance<TFixture>
         replayed.Rules.ShouldBe(first.Rules);
         (await t.TotalAsync(id)).ShouldBe(95);
     }
+
+    [Fact]
+    public async Task Volume_discount_prices_by_the_period_s_use_under_concurrency_and_resets_with_the_period()
+    {
+        var setup = NewLedger();
+        var feature = await setup.NewFeatureAsync(10);
+        var volume = new RuleDefinition
+        {
+            Name = "volume-" + feature.Key, Kind = RuleKinds.VolumeDiscount, Feature = feature.Key, Period = RulePeriods.Month,
+            Tiers = [new() { Above = 100, Percent = 10 }, new() { Above = 300, Percent = 50 }],
+        };
+        var t = RulesLedger(new DateTimeOffset(2031, 1, 31, 12, 0, 0, TimeSpan.Zero), volume);
+        var id = await t.NewAccountAsync(10_000);
+
+        // 40 charges at once: in whatever order the lock serializes them, charges 1–11 see use of at
+        // most 100 (full price: at a threshold is not above it), 12–31 use of 110–300 (10 % off: 9),
+        // 32–40 use above 300 (half price: 5).
+        var entries = (await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => t.ChargeFeatureAsync(id, feature.Key)))))
+            .Select(o => Is<EntryResult>(o).Entry).ToList();
+
+        entries.Select(e => -e.Amount.Minor).Order().ShouldBe([.. Enumerable.Repeat(5L, 9), .. Enumerable.Repeat(9L, 20), .. Enumerable.Repeat(10L, 11)]);
+        entries.Where(e => e.Amount.Minor == -9).ShouldAllBe(e => e.Rules.Single().Kind == RuleKinds.VolumeDiscount && e.Rules.Single().AmountBefore.Minor == 10);
+        (await t.TotalAsync(id)).ShouldBe(10_000 - (9 * 5) - (20 * 9) - (11 * 10));
+
+        t.Clock.Advance(TimeSpan.FromDays(1)); // February: use starts again
+        Is<EntryResult>(await t.ChargeFeatureAsync(id, feature.Key)).Entry.Amount.Minor.ShouldBe(-10);
+        await t.ShouldHoldInvariantsAsync();
+    }
 }

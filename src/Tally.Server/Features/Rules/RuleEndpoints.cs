@@ -20,11 +20,16 @@ public sealed record RuleDto(
     decimal? Credits,
     decimal? Quantity,
     string? Period,
+    IReadOnlyList<VolumeTierDto>? Tiers,
     bool Configured)
 {
     public static RuleDto From(ILedgerRule rule, RuleDefinition? d) => new(
-        rule.Name, rule.Kind, rule.Priority, d?.Tier, d?.Feature, d?.Percent, d?.Max, d?.Credits, d?.Quantity, d?.Period, d is not null);
+        rule.Name, rule.Kind, rule.Priority, d?.Tier, d?.Feature, d?.Percent, d?.Max, d?.Credits, d?.Quantity, d?.Period,
+        d?.Tiers?.Select(t => new VolumeTierDto(t.Above!.Value, t.Percent!.Value)).ToList(), d is not null);
 }
+
+/// <summary>A volume discount's tier: use above <c>above</c> credits this period earns <c>percent</c> % off.</summary>
+public sealed record VolumeTierDto(decimal Above, decimal Percent);
 
 /// <summary><c>GET /v1/rules</c>: the pricing rules in force, as configuration declared them (read scope).</summary>
 public static class RuleEndpoints
