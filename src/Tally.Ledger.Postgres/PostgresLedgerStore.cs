@@ -94,9 +94,14 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return await PgMigrator.PendingAsync(connection, cancellationToken);
     }
 
-    public async Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken)
+    public Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken) =>
+        ReadAccountAsync(WriteScope.ForAccount(externalId), externalId, cancellationToken);
+
+    public Task<AccountRow?> ReadAccountAsync(string externalId, long ruleUsageSince, CancellationToken cancellationToken) =>
+        ReadAccountAsync(WriteScope.ForAccount(externalId) with { RuleUsageSince = ruleUsageSince }, externalId, cancellationToken);
+
+    private async Task<AccountRow?> ReadAccountAsync(WriteScope scope, string externalId, CancellationToken cancellationToken)
     {
-        var scope = WriteScope.ForAccount(externalId);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
         if (accountIds.Length == 0)

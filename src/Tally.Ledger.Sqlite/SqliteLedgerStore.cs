@@ -181,6 +181,18 @@ public sealed partial class SqliteLedgerStore : ILedgerStore, IAccessStore
     public Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken) =>
         ReadAsync(session => session.ReadAccount(Sql.AccountByExternalId, externalId), cancellationToken);
 
+    public Task<AccountRow?> ReadAccountAsync(string externalId, long ruleUsageSince, CancellationToken cancellationToken) =>
+        ReadAsync(session =>
+        {
+            var account = session.ReadAccount(Sql.AccountByExternalId, externalId);
+            if (account is not null)
+            {
+                session.LoadRuleUsage(account, ruleUsageSince);
+            }
+
+            return account;
+        }, cancellationToken);
+
     public Task<IReadOnlyList<EntryRow>> ReadEntriesAsync(EntryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);

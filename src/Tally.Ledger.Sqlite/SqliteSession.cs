@@ -66,12 +66,7 @@ internal sealed class SqliteSession : IDisposable
         {
             foreach (var account in snapshot.Accounts.Values)
             {
-                using var reader = this[Sql.RuleUsage].Query(account.Id, since);
-                while (reader.Read())
-                {
-                    var usage = RowReaders.RuleUsage(reader);
-                    account.RuleUsage[(usage.Key, usage.Period)] = usage;
-                }
+                LoadRuleUsage(account, since);
             }
         }
 
@@ -112,6 +107,17 @@ internal sealed class SqliteSession : IDisposable
     }
 
     /// <summary>An account with its balances, live lots and active holds (and their pins).</summary>
+    /// <summary>The account's rule usage rows: markers, and periods starting at or after <paramref name="since"/>.</summary>
+    public void LoadRuleUsage(AccountRow account, long since)
+    {
+        using var reader = this[Sql.RuleUsage].Query(account.Id, since);
+        while (reader.Read())
+        {
+            var usage = RowReaders.RuleUsage(reader);
+            account.RuleUsage[(usage.Key, usage.Period)] = usage;
+        }
+    }
+
     public AccountRow? ReadAccount(string sql, object key)
     {
         AccountRow? account;

@@ -88,7 +88,7 @@ public sealed class CreditLedger : IAsyncDisposable
         var now = Now();
         var scope = WriteScopes.Of(requests) with
         {
-            RuleUsageSince = _options.Rules.NeedsUsage ? (now - Rules.RulePeriods.Longest - TimeSpan.FromDays(1)).ToUnixTimeSeconds() : null,
+            RuleUsageSince = _options.Rules.NeedsUsage ? RuleUsageSince(now) : null,
         };
         return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, now, snapshot =>
         {
@@ -163,11 +163,16 @@ public sealed class CreditLedger : IAsyncDisposable
     public async Task<ChargeCheck> CheckChargeAsync(string externalId, Price price, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(price);
-        var read = await ReadAsync(externalId, cancellationToken);
-        if (read is null)
+        var rules = _options.Rules.AppliesToCharges;
+        var row = rules
+            ? await _store.ReadAccountAsync(externalId, RuleUsageSince(Now()), cancellationToken)
+            : await _store.ReadAccountAsync(externalId, cancellationToken);
+        if (row is null)
         {
             return new ChargeCheck(new NotFound("account", externalId), false, Credits.Zero, Credits.Zero, UnitInfo.Default);
         }
+
+        var read = await ReadAsync(row, cancellationToken);
 
         var snapshot = new LedgerSnapshot(Now());
         if (price.Feature is not null)
@@ -188,10 +193,22 @@ public sealed class CreditLedger : IAsyncDisposable
         }
 
         var account = read.Row;
+        var applied = (IReadOnlyList<Rules.AppliedRule>)[];
+        var refused = false;
+        if (rules)
+        {
+            // What the charge's rules would make of it now (the charge itself decides for real).
+            var outcome = RuleOps.Evaluate(ctx, account, Rules.RuleOperation.Charge, priced!.Unit, priced.Amount, priced.Feature, priced.Quantity);
+            (applied, refused, priced) = (outcome.Applied, outcome.Refusal is not null, priced with { Amount = outcome.Amount });
+        }
+
         var available = BalanceMath.SpendableAmount(account, priced!.Unit.Key, priced.Feature, ctx.Now);
-        var allowed = !account.Frozen && available + priced.Unit.FromWhole(account.OverdraftLimit) >= priced.Amount;
-        return new ChargeCheck(null, allowed, available, priced.Amount, priced.Unit);
+        var allowed = !refused && !account.Frozen && available + priced.Unit.FromWhole(account.OverdraftLimit) >= priced.Amount;
+        return new ChargeCheck(null, allowed, available, priced.Amount, priced.Unit) { Rules = applied };
     }
+
+    /// <summary>The oldest period start a rule can still be counting at <paramref name="now"/> (Unix seconds).</summary>
+    private static long RuleUsageSince(DateTimeOffset now) => (now - Rules.RulePeriods.Longest - TimeSpan.FromDays(1)).ToUnixTimeSeconds();
 
     /// <summary>A page of history, newest first. Null when the account is unknown.</summary>
     public async Task<EntryPage?> GetEntriesAsync(EntryQuery query, CancellationToken cancellationToken = default)
@@ -346,7 +363,11 @@ public sealed record AccountRead(AccountView View, bool Settled, AccountRow Row)
 public sealed record AccountChanges(AccountView View, IReadOnlyList<EntryView> Entries, bool Complete);
 
 /// <summary>The answer to "would this charge succeed?"; <c>Refusal</c> is set when the question itself was invalid.</summary>
-public sealed record ChargeCheck(Failure? Refusal, bool Allowed, Credits Available, Credits Required, UnitInfo Unit);
+public sealed record ChargeCheck(Failure? Refusal, bool Allowed, Credits Available, Credits Required, UnitInfo Unit)
+{
+    /// <summary>The rules that would change the charge (<see cref="Required"/> is after them).</summary>
+    public IReadOnlyList<Rules.AppliedRule> Rules { get; init; } = [];
+}
 
 /// <summary>What one sweeper run did.</summary>
 public sealed record SweepReport(int Accounts, int LotsExpired, int HoldsExpired, int IdempotencyKeysPurged);

@@ -133,6 +133,27 @@ public abstract class RuleTests<TFixture>(TFixture server) : IClassFixture<TFixt
     }
 
     [Fact]
+    public async Task A_charge_check_prices_with_the_rules_as_they_apply_now_and_takes_nothing()
+    {
+        using var admin = server.Client();
+        await FeaturesAsync(admin);
+        var id = await admin.FundedAsync(100);
+        async Task<Answer> CheckAsync() => (await admin.FetchAsync($"/v1/accounts/{id}/charges/check?feature={RuleServer.Image}")).Is(200);
+
+        var first = await CheckAsync();
+        first.Dec("required").ShouldBe(4); // 10 → 5 (first use) → 4 (the host app's rule)
+        first.Node("rules").AsArray().Select(r => r!["rule"]!.GetValue<string>()).ShouldBe(["first-image", "beta-testers"]);
+        first.Node("allowed").GetValue<bool>().ShouldBeTrue();
+        (await CheckAsync()).Text.ShouldBe(first.Text); // a check uses no marker
+
+        (await admin.PostAsync($"/v1/accounts/{id}/charges", new { feature = RuleServer.Image })).Is(201).Dec("entry.amount").ShouldBe(-4);
+        var after = await CheckAsync();
+        after.Dec("required").ShouldBe(9); // the first use is spent
+        after.Node("rules").AsArray().Select(r => r!["rule"]!.GetValue<string>()).ShouldBe(["beta-testers"]);
+        (await admin.FetchAsync($"/v1/accounts/{id}/charges/check?amount=3")).Is(200).Node("rules").AsArray().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_free_daily_allowance_writes_zero_entries_then_charges_and_resets_at_midnight_UTC()
     {
         using var admin = server.Client();

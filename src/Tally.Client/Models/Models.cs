@@ -43,7 +43,11 @@ public sealed record Entry(
     string Actor,
     string? HoldId,
     string? LotId,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<AppliedRule>? Rules = null);
+
+/// <summary>A pricing rule that changed an entry's amount (or would change a checked charge), in whole units.</summary>
+public sealed record AppliedRule(string Rule, string Kind, decimal AmountBefore, decimal AmountAfter);
 
 public sealed record Hold(
     string Id,
@@ -65,7 +69,8 @@ public sealed record HoldResult(Hold Hold, Entry? Entry, Balance Balance);
 
 public sealed record TransferResult(Entry Debit, Entry Credit);
 
-public sealed record ChargeCheck(bool Allowed, decimal Available, decimal Required);
+/// <summary>Advisory: <see cref="Required"/> is the price after <see cref="Rules"/> as they would apply now.</summary>
+public sealed record ChargeCheck(bool Allowed, decimal Available, decimal Required, IReadOnlyList<AppliedRule>? Rules = null);
 
 public sealed record EntryPage(IReadOnlyList<Entry> Data, string? NextCursor);
 

@@ -35,6 +35,13 @@ public interface ILedgerStore : IAsyncDisposable
     /// <summary>A consistent unlocked read of one account with its balances, live lots and active holds.</summary>
     Task<AccountRow?> ReadAccountAsync(string externalId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="ReadAccountAsync(string, CancellationToken)"/>, with the account's rule usage
+    /// rows (markers, and periods starting at or after <paramref name="ruleUsageSince"/>, Unix
+    /// seconds) read in the same snapshot: what a rule would see, for an advisory price.
+    /// </summary>
+    Task<AccountRow?> ReadAccountAsync(string externalId, long ruleUsageSince, CancellationToken cancellationToken);
+
     /// <summary>One page of an account's journal, newest first (at most <c>query.Limit</c> + 1 rows to detect a next page).</summary>
     Task<IReadOnlyList<EntryRow>> ReadEntriesAsync(EntryQuery query, CancellationToken cancellationToken);
 

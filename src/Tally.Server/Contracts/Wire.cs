@@ -115,7 +115,8 @@ public sealed record HoldMutationResponse(HoldDto Hold, EntryDto? Entry, Balance
 
 public sealed record TransferResponse(EntryDto Debit, EntryDto Credit);
 
-public sealed record ChargeCheckResponse(bool Allowed, decimal Available, decimal Required);
+/// <summary>An advisory check: <c>required</c> is the price after the rules listed in <c>rules</c> (as they would apply now).</summary>
+public sealed record ChargeCheckResponse(bool Allowed, decimal Available, decimal Required, IReadOnlyList<AppliedRuleDto> Rules);
 
 public sealed record EntryListResponse(IReadOnlyList<EntryDto> Data, string? NextCursor);
 

@@ -117,7 +117,8 @@ public static class ChargeEndpoints
             return Problems.Result(Problems.FromFailure(refusal, Problems.TraceId(http)));
         }
 
-        return BytesResult.Json(200, new ChargeCheckResponse(check.Allowed, check.Unit.ToDecimal(check.Available), check.Unit.ToDecimal(check.Required)));
+        return BytesResult.Json(200, new ChargeCheckResponse(
+            check.Allowed, check.Unit.ToDecimal(check.Available), check.Unit.ToDecimal(check.Required), check.Rules.Select(r => AppliedRuleDto.From(r, check.Unit)).ToList()));
     }
 
     private static decimal? QueryDecimal(IQueryCollection query, string name, Fields fields)
