@@ -19,6 +19,17 @@ public sealed partial class PostgresLedgerStore : IFraudStore
         return await QueryAsync(SumConsumptionSql, r => FraudSql.Total(r), cancellationToken, accounts.ToArray(), PgTime.ToDb(since));
     }
 
+    private static readonly string ConsumptionAfterSql = FraudSql.ConsumptionAfter(
+        "unnest($1::text[], $2::bigint[]) AS w(account, after)", "CAST(floor(extract(epoch FROM e.created_at) / 60) AS bigint)");
+
+    public async Task<IReadOnlyList<ConsumptionMinute>> ReadConsumptionAfterAsync(IReadOnlyList<(string Account, long AfterSeq)> accounts, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        return await QueryAsync(
+            ConsumptionAfterSql, r => FraudSql.Minute(r), cancellationToken,
+            accounts.Select(a => a.Account).ToArray(), accounts.Select(a => a.AfterSeq).ToArray(), PgTime.ToDb(since));
+    }
+
     public async Task<IReadOnlyList<Guid>> ListConsumptionAsync(string account, string unit, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(FraudSql.ListConsumption, r => r.GetGuid(0), cancellationToken, account, unit, PgTime.ToDb(since), limit);
 

@@ -22,6 +22,21 @@ public static class FraudSql
         GROUP BY a.external_id, e.unit
         """;
 
+    /// <summary>
+    /// $1 the accounts, $2 each one's seq watermark (same order), $3 since (exclusive): consumption
+    /// after the watermark per (account, unit, minute), and the account's seq in the same snapshot
+    /// (the next watermark). Every account answers at least one row (unit NULL when nothing new).
+    /// <paramref name="watermarks"/> yields <c>w(account, after)</c>; <paramref name="minuteOf"/>
+    /// turns <c>e.created_at</c> into whole minutes since the Unix epoch.
+    /// </summary>
+    public static string ConsumptionAfter(string watermarks, string minuteOf) => $"""
+        SELECT a.external_id, a.seq, e.unit, {minuteOf} AS minute, CAST(-COALESCE(SUM(e.amount), 0) AS bigint), COUNT(e.id)
+        FROM {watermarks}
+        JOIN accounts a ON a.external_id = w.account
+        LEFT JOIN entries e ON e.account_id = a.id AND e.seq > w.after AND {Consumption} AND e.created_at > $3
+        GROUP BY a.external_id, a.seq, e.unit, minute
+        """;
+
     /// <summary>$1 account, $2 unit, $3 since (exclusive), $4 limit: entry ids, newest first.</summary>
     public const string ListConsumption = $"""
         SELECT e.id FROM entries e JOIN accounts a ON a.id = e.account_id
@@ -94,6 +109,14 @@ public static class FraudSql
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(time);
         return new PaymentSignal(r.GetString(0), FraudFlag.KindOf(r.GetString(1))!.Value, r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), time(r, 4));
+    }
+
+    public static ConsumptionMinute Minute(DbDataReader r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return r.IsDBNull(2)
+            ? new ConsumptionMinute(r.GetString(0), r.GetInt64(1), null, 0, 0, 0)
+            : new ConsumptionMinute(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
     }
 
     public static ConsumptionTotal Total(DbDataReader r)

@@ -15,6 +15,17 @@ public sealed partial class SqliteLedgerStore : IFraudStore
         return ReadAsync<IReadOnlyList<ConsumptionTotal>>(session => ReadAll(session[SumConsumptionSql].Query(JsonArray(accounts), SqliteTime.ToMicros(since)), FraudSql.Total), cancellationToken);
     }
 
+    private static readonly string ConsumptionAfterSql = FraudSql.ConsumptionAfter(
+        "(SELECT n.value AS account, s.value AS after FROM json_each($1) n JOIN json_each($2) s ON s.key = n.key) w", "e.created_at / 60000000");
+
+    public Task<IReadOnlyList<ConsumptionMinute>> ReadConsumptionAfterAsync(IReadOnlyList<(string Account, long AfterSeq)> accounts, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(accounts);
+        return ReadAsync<IReadOnlyList<ConsumptionMinute>>(
+            session => ReadAll(session[ConsumptionAfterSql].Query(JsonArray(accounts.Select(a => a.Account)), JsonArray(accounts.Select(a => a.AfterSeq)), SqliteTime.ToMicros(since)), FraudSql.Minute),
+            cancellationToken);
+    }
+
     public Task<IReadOnlyList<Guid>> ListConsumptionAsync(string account, string unit, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
         ReadAsync<IReadOnlyList<Guid>>(session => ReadAll(session[FraudSql.ListConsumption].Query(account, unit, SqliteTime.ToMicros(since), limit), r => Guid.ParseExact(r.GetString(0), "N")), cancellationToken);
 

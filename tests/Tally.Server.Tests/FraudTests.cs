@@ -121,6 +121,33 @@ public abstract class FraudTests<TFixture>(TFixture server)
     }
 
     [Fact]
+    public async Task The_window_kept_between_passes_adds_only_new_entries_and_an_exact_sum_decides_at_its_edge()
+    {
+        var account = await Admin.FundedAsync(5000);
+        var detector = Server.Detector();
+        var intoMinute = Server.Clock.GetUtcNow().UtcTicks % TimeSpan.TicksPerMinute;
+        Server.Clock.Advance(TimeSpan.FromTicks(TimeSpan.TicksPerMinute - intoMinute) + TimeSpan.FromSeconds(10)); // hh:mm:10
+        await ChargeAsync(account, 600);
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(0);
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(0); // nothing new: the 600 is not counted twice
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(0);
+        detector.WindowsHeld.ShouldBe(1);
+
+        // An hour and 10 s later the 600 has left the window, but its minute has not quite: the
+        // per-minute sum says 1,001, the exact sum 401, and nothing is flagged.
+        Server.Clock.Advance(TimeSpan.FromMinutes(60) + TimeSpan.FromSeconds(10));
+        await ChargeAsync(account, 401);
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(0);
+        await ChargeAsync(account, 600);
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(1);
+        (await FlagsAsync(account)).ShouldHaveSingleItem()["evidence"]!["consumed"]!.GetValue<decimal>().ShouldBe(1001);
+
+        Server.Clock.Advance(TimeSpan.FromHours(2)); // idle for a window: forgotten
+        (await detector.CheckVelocityAsync([account], CancellationToken.None)).ShouldBe(0);
+        detector.WindowsHeld.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Auto_freeze_freezes_through_the_ledger_and_clearing_with_unfreeze_lifts_it()
     {
         var account = await Admin.FundedAsync(5000);

@@ -67,6 +67,13 @@ public sealed record FraudFlag(
 /// <summary>Credits an account consumed in one unit (minor units, positive) and in how many entries.</summary>
 public readonly record struct ConsumptionTotal(string Account, string Unit, long Minor, long Entries);
 
+/// <summary>
+/// Credits of <paramref name="Unit"/> consumed in one minute (<paramref name="Minute"/>: whole
+/// minutes since the Unix epoch) after a watermark, and the account's seq when read
+/// (<paramref name="Unit"/> null: nothing new).
+/// </summary>
+public readonly record struct ConsumptionMinute(string Account, long Seq, string? Unit, long Minute, long Minor, long Entries);
+
 /// <summary>A payment fact that counts towards a flag: a failed payment, a refund, a dispute opened or lost.</summary>
 public readonly record struct PaymentSignal(string Account, FraudKind Kind, string PaymentId, string? Effect, DateTimeOffset At);
 
@@ -79,6 +86,14 @@ public interface IFraudStore
 {
     /// <summary>Credits consumed (charge and capture entries) per account and unit since <paramref name="since"/> (exclusive).</summary>
     Task<IReadOnlyList<ConsumptionTotal>> SumConsumptionAsync(IReadOnlyCollection<string> accounts, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Consumption per account, unit and minute (Unix epoch minutes) after each account's seq
+    /// watermark and since <paramref name="since"/> (exclusive), with each account's seq read in
+    /// the same snapshot: the detector's incremental window (an account with nothing new answers
+    /// one row with a null unit).
+    /// </summary>
+    Task<IReadOnlyList<ConsumptionMinute>> ReadConsumptionAfterAsync(IReadOnlyList<(string Account, long AfterSeq)> accounts, DateTimeOffset since, CancellationToken cancellationToken);
 
     /// <summary>The newest consumption entries of one account and unit since <paramref name="since"/> (exclusive), newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<Guid>> ListConsumptionAsync(string account, string unit, DateTimeOffset since, int limit, CancellationToken cancellationToken);

@@ -16,8 +16,9 @@ namespace Tally.Server.Features.Fraud;
 /// <summary>
 /// Flags suspicious accounts off the charge path (docs/fraud.md). The store's change feed tells it
 /// which accounts changed (the commit only hands over the list it already made for the feed); at
-/// most once per <see cref="FraudSettings.ScanGap"/> it sums those accounts' consumption in the
-/// window from the journal, one query per 500 accounts, and flags those above the threshold.
+/// most once per <see cref="FraudSettings.ScanGap"/> it reads what those accounts consumed since
+/// it last looked (<see cref="VelocityWindow"/>: per-minute sums kept in memory, one query per 500
+/// accounts, each entry read once), and flags those above the threshold after an exact sum.
 /// Every <see cref="FraudSettings.PaymentScanInterval"/> (on the injected clock) it counts failed
 /// payments, refunds and disputes. A flag, once cleared, only counts evidence after its clearing.
 /// Raising is idempotent across instances (at most one open flag per account and kind, enforced
@@ -45,6 +46,12 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
     /// <summary>Accounts whose window was summed, over all passes.</summary>
     public long AccountsChecked => Interlocked.Read(ref _accountsChecked);
     private DateTimeOffset _paymentsDue = DateTimeOffset.MinValue;
+    private readonly Dictionary<string, VelocityWindow> _windows = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private DateTimeOffset _windowsSweepDue = DateTimeOffset.MinValue;
+
+    /// <summary>Accounts whose window the detector holds in memory.</summary>
+    public int WindowsHeld => _windows.Count;
 
     void IChangeListener.Changed(IReadOnlyList<AccountChange> changes)
     {
@@ -84,26 +91,53 @@ public sealed partial class FraudDetector(IFraudStore store, ILedgerStore ledger
         return await CheckVelocityAsync(accounts, ct);
     }
 
-    /// <summary>Sums the accounts' consumption in the window and flags those above the threshold; returns the flags raised.</summary>
+    /// <summary>
+    /// Brings the accounts' windows up to date from the journal — only what they consumed since the
+    /// last look (their seq watermark), in per-minute sums — and flags those whose window is above
+    /// the threshold, confirmed by an exact sum; returns the flags raised.
+    /// </summary>
     public async Task<int> CheckVelocityAsync(IReadOnlyCollection<string> accounts, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(accounts);
         var now = time.GetUtcNow();
         var since = now - settings.Window;
         var raised = 0;
-        foreach (var chunk in accounts.Chunk(AccountsPerQuery))
+        await _gate.WaitAsync(ct);
+        try
         {
-            foreach (var total in await store.SumConsumptionAsync(chunk, since, ct))
+            foreach (var chunk in accounts.Chunk(AccountsPerQuery))
             {
-                var unit = await ledger.FindUnitAsync(total.Unit, ct) ?? new UnitInfo(total.Unit, 0);
-                if (total.Minor > unit.FromWhole(settings.Threshold).Minor && await FlagVelocityAsync(total, unit, since, now, ct))
+                var marks = chunk.Select(a => (a, _windows.GetValueOrDefault(a)?.Seq ?? 0)).ToList();
+                var rows = await store.ReadConsumptionAfterAsync(marks, since, ct);
+                foreach (var (account, unit, minor) in VelocityWindow.Apply(_windows, rows, chunk, since))
                 {
-                    raised++;
+                    var info = await ledger.FindUnitAsync(unit, ct) ?? new UnitInfo(unit, 0);
+                    if (minor > info.FromWhole(settings.Threshold).Minor && await ConfirmAsync(account, unit, info, since, now, ct))
+                    {
+                        raised++;
+                    }
                 }
             }
+
+            if (now >= _windowsSweepDue)
+            {
+                VelocityWindow.Sweep(_windows, since);
+                _windowsSweepDue = now + TimeSpan.FromMinutes(1);
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
 
         return raised;
+    }
+
+    /// <summary>The per-minute sums overstate the window by up to a minute at its start: an exact sum decides.</summary>
+    private async Task<bool> ConfirmAsync(string account, string unit, UnitInfo info, DateTimeOffset since, DateTimeOffset now, CancellationToken ct)
+    {
+        var exact = (await store.SumConsumptionAsync([account], since, ct)).Where(t => t.Unit == unit).Select(t => (ConsumptionTotal?)t).FirstOrDefault();
+        return exact is { } total && total.Minor > info.FromWhole(settings.Threshold).Minor && await FlagVelocityAsync(total, info, since, now, ct);
     }
 
     private async Task<bool> FlagVelocityAsync(ConsumptionTotal total, UnitInfo unit, DateTimeOffset since, DateTimeOffset now, CancellationToken ct)
