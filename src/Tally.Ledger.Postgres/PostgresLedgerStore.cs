@@ -271,7 +271,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     private Task<List<T>> QueryReplicaAsync<T>(string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values) =>
         QueryOnAsync(_readSource, sql, map, cancellationToken, values);
 
-    private static async Task<List<T>> QueryOnAsync<T>(NpgsqlDataSource source, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, object[] values)
+    private static async Task<List<T>> QueryOnAsync<T>(NpgsqlDataSource source, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values)
     {
         await using var command = source.CreateCommand(sql);
         foreach (var value in values)

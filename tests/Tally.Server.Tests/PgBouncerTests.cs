@@ -1,6 +1,5 @@
 using Shouldly;
 using Tally.Server.Hosting;
-using Tally.TestSupport.Postgres;
 using Tally.TestSupport.Server;
 using Xunit;
 
