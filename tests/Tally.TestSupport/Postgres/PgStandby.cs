@@ -41,17 +41,20 @@ public sealed class PgStandby : IAsyncDisposable
             var data = Path.Combine(root, "data");
             PgServer.Run($"{PgServer.Bin}/pg_basebackup", ["-h", "127.0.0.1", "-p", primaryPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-D", data, "-R", "-X", "stream", "-c", "fast", "--no-sync"], PgServer.AsRoot);
             var port = PgServer.FreePort();
-            // pg_ctl -w returns when the standby is ready: for a hot standby, accepting read-only connections.
-            PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c hot_standby=on -c fsync=off", "start"], PgServer.AsRoot);
+            // pg_ctl -w returns when the standby is ready: for a hot standby, accepting read-only
+            // connections. A hot standby needs max_connections at least the primary's (PgServer's 400).
+            PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 -c hot_standby=on -c fsync=off", "start"], PgServer.AsRoot);
             var standby = new PgStandby(primary, root, port);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => standby.Stop();
             return standby;
         }
-        catch
+        catch (InvalidOperationException e)
         {
+            var log = Path.Combine(root, "pg.log");
+            var reason = File.Exists(log) ? File.ReadAllText(log) : "";
             await primary.DisposeAsync();
             Directory.Delete(root, recursive: true);
-            throw;
+            throw new InvalidOperationException($"{e.Message}\nstandby log:\n{reason}", e);
         }
     }
 
