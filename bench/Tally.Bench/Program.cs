@@ -24,10 +24,11 @@ var sse = new Option<int[]>("--sse") { Description = "Only live streams: this ma
 var sseRate = new Option<double>("--sse-rate") { Description = "Charges/s offered during the SSE run", DefaultValueFactory = _ => 200 };
 var outbox = new Option<bool>("--outbox") { Description = "Only outbound webhooks: HTTP charges with no endpoint and with one subscribed to credit.deducted (a local receiver), then the delivery rate of the backlog, per store" };
 var analytics = new Option<int[]>("--analytics") { Description = "Only analytics: this many accounts (e.g. 10000 100000) with random charges for --seconds, one fold, then each /v1/analytics endpoint 200 times, per store", AllowMultipleArgumentsPerToken = true };
+var bouncer = new Option<bool>("--pgbouncer") { Description = "Only pgbouncer's cost: library charges on random accounts on PostgreSQL directly, directly with Max Auto Prepare=0, and through pgbouncer in transaction mode (docs/operations.md, \"pgbouncer\")" };
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
 var rules = new Option<bool>("--rules") { Description = "Also charge a feature through the library with no rules and with a first-use discount + daily allowance on it (docs/rules.md), random and hot, per store" };
 var fraud = new Option<bool>("--fraud") { Description = "Only fraud detection's cost: HTTP charges with CREDIT_ENABLE_FRAUD_DETECTION off and on, alternating (off, on, on, off), per store; the first --http-callers size is the load" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, fraud, markdown, rules };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, fraud, bouncer, markdown, rules };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -103,6 +104,35 @@ root.SetAction(async (parse, ct) =>
             {
                 directory.Delete(recursive: true);
             }
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(bouncer))
+    {
+        var server = await PgServer.DurableAsync();
+        var pg = await server.CreateDatabaseAsync("pgbouncer");
+        await using var pooler = await PgBouncer.StartAsync(server);
+        string[] ids;
+        await using (var store = new PostgresLedgerStore(pg))
+        {
+            await store.MigrateAsync(ct);
+            ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+            await store.ExecuteAsync("ANALYZE", ct);
+        }
+
+        foreach (var (name, connection) in new[]
+        {
+            ("direct", pg),
+            ("direct, Max Auto Prepare=0", pg + ";Max Auto Prepare=0"),
+            ("pgbouncer (transaction), Max Auto Prepare=0", pooler.Through(pg, "Max Auto Prepare=0")),
+        })
+        {
+            await using var store = new PostgresLedgerStore(connection);
+            var result = await new LedgerScenarios(store, parse.GetValue(lanes)).ChargeRandomAsync($"library charges, {name}, {c} callers", ids, c, warmup, duration);
+            results.Add(new ResultRow(result, "", null));
         }
 
         ResultTable.Write(results, parse.GetValue(markdown));

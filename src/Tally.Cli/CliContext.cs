@@ -28,7 +28,10 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
         try
         {
             settings = Settings();
-            store = StoreFactory.Open(parse.GetValue(database) ?? settings.Database);
+            // The replica and LISTEN settings belong to TALLY_DATABASE, not to a --database given instead.
+            store = parse.GetValue(database) is { } given
+                ? StoreFactory.Open(given)
+                : StoreFactory.Open(settings.Database, settings.DatabaseRead, settings.DatabaseListen);
         }
         catch (Exception e) when (e is ArgumentException or SettingsException)
         {

@@ -5,6 +5,10 @@ using Tally.Ledger.Relational;
 
 namespace Tally.Ledger.Postgres;
 
+/// <summary>
+/// Analytics on PostgreSQL. The folds, resets and whole-table reads (rebuilds, tests, verification)
+/// run on the primary; the reports' reads go to the read replica when there is one.
+/// </summary>
 public sealed partial class PostgresLedgerStore : IAnalyticsStore
 {
     /// <summary>The unfolded entries of many accounts in one statement: (account, watermark, seq now) arrays.</summary>
@@ -110,12 +114,15 @@ public sealed partial class PostgresLedgerStore : IAnalyticsStore
         await QueryAsync(AnalyticsSql.AllLines, r => AnalyticsSql.Line(r, PgTime.Read), cancellationToken);
 
     public async Task<IReadOnlyList<RollupRow>> ReadPlatformDailyAsync(long fromDay, long toDay, CancellationToken cancellationToken) =>
-        await QueryAsync(AnalyticsSql.PlatformDaily, AnalyticsSql.PlatformRow, cancellationToken, fromDay, toDay);
+        await QueryReplicaAsync(AnalyticsSql.PlatformDaily, AnalyticsSql.PlatformRow, cancellationToken, fromDay, toDay);
 
-    /// <summary>The totals and the tail after the watermark from one snapshot, so a fold between them neither hides nor doubles an entry.</summary>
+    /// <summary>
+    /// The totals and the tail after the watermark from one snapshot, so a fold between them neither
+    /// hides nor doubles an entry (a replica's snapshot is one cut of the primary's too).
+    /// </summary>
     public async Task<AccountAnalyticsData?> ReadAccountAnalyticsAsync(string externalId, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _readSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         if (await ScalarAsync(connection, transaction, AnalyticsSql.AccountIdOf, cancellationToken, externalId) is not Guid id)
         {
@@ -130,17 +137,17 @@ public sealed partial class PostgresLedgerStore : IAnalyticsStore
     }
 
     public async Task<IReadOnlyList<SpenderRow>> ReadTopSpendersAsync(long fromDay, long toDay, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync(AnalyticsSql.TopSpenders, AnalyticsSql.Spender, cancellationToken, fromDay, toDay, limit);
+        await QueryReplicaAsync(AnalyticsSql.TopSpenders, AnalyticsSql.Spender, cancellationToken, fromDay, toDay, limit);
 
     public async Task<(IReadOnlyList<LiabilityRow> Rows, IReadOnlyList<LiabilityValue> Values)> ReadLiabilityAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await QueryAsync(AnalyticsSql.Liability, AnalyticsSql.LiabilityOf, cancellationToken, PgTime.ToDb(now));
-        var prices = await QueryAsync(AnalyticsSql.LiabilityPrices, AnalyticsSql.PriceGroup, cancellationToken, PgTime.ToDb(now));
+        var rows = await QueryReplicaAsync(AnalyticsSql.Liability, AnalyticsSql.LiabilityOf, cancellationToken, PgTime.ToDb(now));
+        var prices = await QueryReplicaAsync(AnalyticsSql.LiabilityPrices, AnalyticsSql.PriceGroup, cancellationToken, PgTime.ToDb(now));
         return (rows, AnalyticsSql.Values(prices));
     }
 
     public async Task<IReadOnlyList<RevenueRow>> ReadRevenueAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
-        await QueryAsync(AnalyticsSql.Revenue, r => AnalyticsSql.RevenueOf(r, PgTime.Read), cancellationToken, PgTime.ToDb(from), PgTime.ToDb(to));
+        await QueryReplicaAsync(AnalyticsSql.Revenue, r => AnalyticsSql.RevenueOf(r, PgTime.Read), cancellationToken, PgTime.ToDb(from), PgTime.ToDb(to));
 
     private static NpgsqlBatchCommand BatchCommand(string sql, params object[] values)
     {

@@ -39,4 +39,22 @@ public static class PgConnectionString
 
         return builder.ConnectionString;
     }
+
+    /// <summary>
+    /// Whether the connection string itself sets <c>Max Auto Prepare</c> to 0 (the builder cannot
+    /// tell an explicit 0 from its default, which the store raises to 64).
+    /// </summary>
+    public static bool TurnsOffAutoPrepare(string value)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = Normalize(value) };
+        foreach (var keyword in (string[])["Max Auto Prepare", "MaxAutoPrepare"])
+        {
+            if (given.TryGetValue(keyword, out var setting) && Convert.ToString(setting, System.Globalization.CultureInfo.InvariantCulture)?.Trim() == "0")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -21,27 +21,50 @@ namespace Tally.Ledger.Postgres;
 public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _readSource;
+    private readonly NpgsqlDataSource _listenSource;
     private readonly bool _ownsDataSource;
+    private readonly PostgresConnections? _connections;
     private readonly ILogger _logger;
     private readonly PgAccountIds _accountIds = new();
 
     public PostgresLedgerStore(string connectionString, ILogger? logger = null)
-        : this(CreateDataSource(connectionString), ownsDataSource: true, logger)
+        : this(new PostgresConnections(connectionString), logger)
     {
+    }
+
+    /// <summary>A store over a primary and, optionally, a read replica and a direct LISTEN connection.</summary>
+    public PostgresLedgerStore(PostgresConnections connections, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        _dataSource = CreateDataSource(connections.Primary);
+        _readSource = connections.Read is { } read ? CreateDataSource(read) : _dataSource;
+        _listenSource = connections.Listen is { } listen ? CreateDataSource(listen) : _dataSource;
+        _ownsDataSource = true;
+        _connections = connections;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public PostgresLedgerStore(NpgsqlDataSource dataSource, bool ownsDataSource = false, ILogger? logger = null)
     {
         _dataSource = dataSource;
+        _readSource = dataSource;
+        _listenSource = dataSource;
         _ownsDataSource = ownsDataSource;
         _logger = logger ?? NullLogger.Instance;
     }
 
     public string Kind => "postgres";
 
-    /// <summary>Through LISTEN/NOTIFY, so changes committed by every instance arrive (see <see cref="PgChangeFeed"/>).</summary>
+    /// <summary>Whether history, analytics and the admin's lists are read from a replica (TALLY_DATABASE_READ).</summary>
+    public bool HasReadReplica => !ReferenceEquals(_readSource, _dataSource);
+
+    /// <summary>
+    /// Through LISTEN/NOTIFY, so changes committed by every instance arrive (see <see cref="PgChangeFeed"/>);
+    /// on <see cref="PostgresConnections.Listen"/> when set (a transaction pooler cannot keep a LISTEN).
+    /// </summary>
     public Task ListenAsync(IChangeListener listener, CancellationToken cancellationToken) =>
-        new PgChangeFeed(_dataSource, _logger).RunAsync(listener, cancellationToken);
+        new PgChangeFeed(_listenSource, _logger).RunAsync(listener, cancellationToken);
 
     /// <summary>Two, measured best on the 2-core benchmark box (bench/README.md); raise it with the database's cores.</summary>
     public int WriteConcurrency => 2;
@@ -58,11 +81,19 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         }
     }
 
-    /// <summary>A data source with the pool and statement preparation tuned for the ledger's hot statements.</summary>
+    /// <summary>
+    /// A data source with the pool and statement preparation tuned for the ledger's hot statements.
+    /// A connection string that sets <c>Max Auto Prepare=0</c> itself (pgbouncer before 1.21 in
+    /// transaction mode, which cannot keep prepared statements) gets neither auto-preparation nor the
+    /// <c>plan_cache_mode</c> startup option (it only matters to prepared statements, and pgbouncer
+    /// refuses a startup packet carrying <c>options</c>).
+    /// </summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(PgConnectionString.Normalize(connectionString));
-        if (builder.MaxAutoPrepare == 0)
+        var normalized = PgConnectionString.Normalize(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(normalized);
+        var preparing = !PgConnectionString.TurnsOffAutoPrepare(normalized);
+        if (preparing && builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
@@ -71,7 +102,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         // The load statements take arrays; PostgreSQL would re-plan them on every call (a custom
         // plan always looks cheaper than the generic one for ANY($1)), which costs more than
         // running them. Their generic plans are the index lookups we want.
-        if (string.IsNullOrEmpty(builder.Options))
+        if (preparing && string.IsNullOrEmpty(builder.Options))
         {
             builder.Options = "-c plan_cache_mode=force_generic_plan";
         }
@@ -115,10 +146,15 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return snapshot.Accounts.GetValueOrDefault(externalId);
     }
 
+    /// <summary>
+    /// History pages come from the read replica when there is one (they may trail by its lag); a
+    /// live stream's replay (<c>AfterSeq</c>) reads the primary, since it must reach the account's
+    /// current seq, read there just before.
+    /// </summary>
     public async Task<IReadOnlyList<EntryRow>> ReadEntriesAsync(EntryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var command = _dataSource.CreateCommand();
+        await using var command = (query.AfterSeq is null ? _readSource : _dataSource).CreateCommand();
         EntryQuerySql.Apply(query, command, t => PgTime.ToDb(t));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<EntryRow>();
@@ -208,6 +244,16 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     {
         if (_ownsDataSource)
         {
+            if (!ReferenceEquals(_readSource, _dataSource))
+            {
+                await _readSource.DisposeAsync();
+            }
+
+            if (!ReferenceEquals(_listenSource, _dataSource))
+            {
+                await _listenSource.DisposeAsync();
+            }
+
             await _dataSource.DisposeAsync();
         }
     }
@@ -223,9 +269,16 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values)
+    private Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values) =>
+        QueryOnAsync(_dataSource, sql, map, cancellationToken, values);
+
+    /// <summary>A read that may trail the primary by the replica's lag (history, analytics, the admin's lists).</summary>
+    private Task<List<T>> QueryReplicaAsync<T>(string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values) =>
+        QueryOnAsync(_readSource, sql, map, cancellationToken, values);
+
+    private static async Task<List<T>> QueryOnAsync<T>(NpgsqlDataSource source, string sql, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken, params object[] values)
     {
-        await using var command = _dataSource.CreateCommand(sql);
+        await using var command = source.CreateCommand(sql);
         foreach (var value in values)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = value });

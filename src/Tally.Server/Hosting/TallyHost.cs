@@ -66,7 +66,17 @@ public static class TallyHost
 
         await using (app)
         {
-            await app.StartAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (SettingsException e)
+            {
+                // Found while starting: a connection Tally cannot work through (TallyStartup).
+                await Console.Error.WriteLineAsync($"tally: invalid setting: {e.Message}");
+                return 2;
+            }
+
             var demo = app.Services.GetRequiredService<DemoMode>();
             if (demo.Key is { } key)
             {

@@ -17,6 +17,21 @@ public sealed class TallyOptions
     [ConfigurationKeyName("TALLY_DATABASE")]
     public string Database { get; set; } = StoreFactory.DefaultDatabase;
 
+    /// <summary>
+    /// A streaming replica of the PostgreSQL primary (a connection string): history pages, CSV
+    /// exports, analytics and the admin's lists read from it and may trail by its lag; balances and
+    /// everything a caller must see right after writing stay on the primary. Not with SQLite.
+    /// </summary>
+    [ConfigurationKeyName("TALLY_DATABASE_READ")]
+    public string? DatabaseRead { get; set; }
+
+    /// <summary>
+    /// A direct connection string to the PostgreSQL primary for the change feed's LISTEN, when
+    /// TALLY_DATABASE goes through a transaction-pooling pgbouncer (which cannot keep a LISTEN). Not with SQLite.
+    /// </summary>
+    [ConfigurationKeyName("TALLY_DATABASE_LISTEN")]
+    public string? DatabaseListen { get; set; }
+
     [ConfigurationKeyName("TALLY_MIGRATE_ON_START")]
     public bool MigrateOnStart { get; set; } = true;
 

@@ -33,7 +33,7 @@ public sealed class TallyOptionsValidator : IValidateOptions<TallyOptions>
 
         try
         {
-            StoreFactory.Validate(options.Database);
+            StoreFactory.Validate(options.Database, options.DatabaseRead, options.DatabaseListen);
         }
         catch (SettingsException e)
         {

@@ -33,7 +33,7 @@ public static class TallyServices
         services.AddSingleton<IValidateOptions<TallyOptions>, TallyOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new DemoMode(demo));
-        services.AddSingleton(sp => StoreFactory.Open(settings.Database, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
+        services.AddSingleton(sp => StoreFactory.Open(settings.Database, settings.DatabaseRead, settings.DatabaseListen, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Tally.Ledger.Store")));
         services.AddSingleton(sp => (IAccessStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => (Tally.Payments.IPaymentStore)sp.GetRequiredService<ILedgerStore>());
         services.AddSingleton(sp => new Tally.Ledger.Rules.RuleSet(settings.Rules, sp.GetServices<Tally.Ledger.Rules.ILedgerRule>()));

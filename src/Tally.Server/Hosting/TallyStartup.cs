@@ -40,6 +40,11 @@ public sealed partial class TallyStartup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        if (store is Tally.Ledger.Postgres.PostgresLedgerStore postgres)
+        {
+            await CheckConnectionsAsync(postgres, cancellationToken);
+        }
+
         if (settings.MigrateOnStart)
         {
             var applied = await store.MigrateAsync(cancellationToken);
@@ -80,6 +85,26 @@ public sealed partial class TallyStartup(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stops the start when a connection cannot work: pgbouncer in front without the settings it
+    /// needs (docs/operations.md, "pgbouncer"), or a read replica that does not answer.
+    /// </summary>
+    private static async Task CheckConnectionsAsync(Tally.Ledger.Postgres.PostgresLedgerStore store, CancellationToken cancellationToken)
+    {
+        var problems = await store.CheckConnectionsAsync(cancellationToken);
+        if (problems.Count > 0)
+        {
+            throw new SettingsException(string.Join("; ", problems.Select(p => $"{SettingOf(p.Role)} {p.Problem} (docs/operations.md, \"Read replica\" and \"pgbouncer\")")));
+        }
+    }
+
+    private static string SettingOf(Tally.Ledger.Postgres.PgConnectionRole role) => role switch
+    {
+        Tally.Ledger.Postgres.PgConnectionRole.Primary => StoreFactory.Setting,
+        Tally.Ledger.Postgres.PgConnectionRole.Read => StoreFactory.ReadSetting,
+        _ => StoreFactory.ListenSetting,
+    };
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Ledger store {Store}: {Applied} migration(s) applied")]
     private static partial void Migrated(ILogger logger, string store, int applied);

@@ -65,6 +65,13 @@ public sealed class PgServer : IAsyncDisposable
     public static Task<PgServer> StartPrivateAsync() =>
         StartClusterAsync("-c fsync=off -c full_page_writes=off -c synchronous_commit=on", durable: false);
 
+    /// <summary>
+    /// A private cluster that streams its write-ahead log to standbys (<c>wal_level=replica</c>;
+    /// initdb's pg_hba.conf already lets loopback connections replicate), for <see cref="PgStandby"/>.
+    /// </summary>
+    internal static Task<PgServer> StartPrimaryAsync() =>
+        StartClusterAsync("-c fsync=off -c full_page_writes=off -c synchronous_commit=on -c wal_level=replica -c max_wal_senders=4", durable: false);
+
     private static Task<PgServer> StartAsync(bool durable)
     {
         if (Environment.GetEnvironmentVariable("TALLY_TEST_PG") is { Length: > 0 } given)
@@ -123,9 +130,9 @@ public sealed class PgServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static string Bin => Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
+    internal static string Bin => Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
 
-    private static bool AsRoot => Environment.UserName == "root";
+    internal static bool AsRoot => Environment.UserName == "root";
 
     /// <summary>
     /// Leaves 2 GB of write-ahead log segments ready for reuse, as on a server that has been
@@ -223,7 +230,7 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static void Run(string file, string[] args, bool asPostgres)
+    internal static void Run(string file, string[] args, bool asPostgres)
     {
         var start = new ProcessStartInfo(asPostgres ? "runuser" : file)
         {
@@ -259,7 +266,8 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
