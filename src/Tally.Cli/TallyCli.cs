@@ -31,6 +31,8 @@ public static class TallyCli
         root.Subcommands.Add(PaymentsCommand.Create(context));
         root.Subcommands.Add(SandboxCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(BackupCommand.Create(context));
+        root.Subcommands.Add(RestoreCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(database));
         return root.Parse(args).InvokeAsync();
     }
