@@ -31,6 +31,7 @@ public static class TallyCli
         root.Subcommands.Add(PaymentsCommand.Create(context));
         root.Subcommands.Add(SandboxCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
+        root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(database));
         return root.Parse(args).InvokeAsync();
     }
