@@ -40,7 +40,7 @@ public sealed class OpeningBalanceTests
         var below = Seed(60, (50, "purchase"), (50, "bonus"));
 
         OpeningBalance.Plan(above, "u", Now).Lots.Select(l => (l.Source, l.Amount)).ShouldBe([(LotSource.Purchase, 50L), (LotSource.Import, 30L)]);
-        OpeningBalance.Plan(below, "u", Now).Lots.Select(l => (l.Source, l.Amount)).ShouldBe([(LotSource.Promo, 50L), (LotSource.Purchase, 10L)]);
+        OpeningBalance.Plan(below, "u", Now).Lots.Select(l => (l.Source, l.Amount)).ShouldBe([(LotSource.Purchase, 10L), (LotSource.Promo, 50L)]);
         above.Problems.Single().Kind.ShouldBe(ProblemKinds.BalanceMismatch);
         below.Problems.Single().Kind.ShouldBe(ProblemKinds.BalanceMismatch);
     }
