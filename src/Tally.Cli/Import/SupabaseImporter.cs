@@ -193,6 +193,7 @@ internal sealed class SupabaseImporter(CreditLedger ledger, IPaymentStore paymen
         var known = data.Users().ToHashSet(StringComparer.Ordinal);
         var packages = data.Packages.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         var done = 0;
+        var claims = new List<LedgerRequest>(GroupSize);
         foreach (var p in data.Payments)
         {
             progress?.Report(new ImportStep("importing payments", done++, data.Payments.Count));
@@ -227,8 +228,18 @@ internal sealed class SupabaseImporter(CreditLedger ledger, IPaymentStore paymen
                 // Any command under the key claims it; the webhook path treats the conflict as "applied".
                 var claim = new List<LedgerCommand> { new EnsureAccount(p.UserId) };
                 var key = PaymentEffects.Key(WebhookEndpointsProvider, p.ProviderPaymentId, "grant");
-                await ledger.ExecuteAsync(new LedgerRequest(claim, BatchMode.Atomic, RequestIdempotency.For(key, claim), Actor), ct);
+                claims.Add(new LedgerRequest(claim, BatchMode.Atomic, RequestIdempotency.For(key, claim), Actor));
+                if (claims.Count == GroupSize)
+                {
+                    await ledger.ExecuteGroupAsync(claims, ct);
+                    claims.Clear();
+                }
             }
+        }
+
+        if (claims.Count > 0)
+        {
+            await ledger.ExecuteGroupAsync(claims, ct);
         }
 
         progress?.Report(new ImportStep("importing payments", done, data.Payments.Count));
