@@ -33,6 +33,7 @@ public static class TallyCli
         root.Subcommands.Add(DemoCommand.Create(context));
         root.Subcommands.Add(BackupCommand.Create(context));
         root.Subcommands.Add(RestoreCommand.Create(context));
+        root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(ServeCommand.Create(database));
         return root.Parse(args).InvokeAsync();
     }
