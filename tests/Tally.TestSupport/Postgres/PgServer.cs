@@ -123,9 +123,9 @@ public sealed class PgServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static string Bin => Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
+    internal static string Bin => Environment.GetEnvironmentVariable("TALLY_PG_BIN") ?? DefaultBin;
 
-    private static bool AsRoot => Environment.UserName == "root";
+    internal static bool AsRoot => Environment.UserName == "root";
 
     /// <summary>
     /// Leaves 2 GB of write-ahead log segments ready for reuse, as on a server that has been
@@ -177,7 +177,7 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static bool IsRunning(string pidFile)
+    internal static bool IsRunning(string pidFile)
     {
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
         {
@@ -223,7 +223,7 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static void Run(string file, string[] args, bool asPostgres)
+    internal static void Run(string file, string[] args, bool asPostgres)
     {
         var start = new ProcessStartInfo(asPostgres ? "runuser" : file)
         {
@@ -259,7 +259,7 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
