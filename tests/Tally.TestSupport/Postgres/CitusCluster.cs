@@ -75,7 +75,9 @@ public sealed class CitusCluster : IAsyncDisposable
             await ExecuteAsync(coordinator, $"SELECT citus_add_node('127.0.0.1', {port})");
         }
 
-        return ConnectionString(_ports[0], name, pooling: true);
+        // Citus plans a distributed query with parameters per call (custom plans); the generic
+        // plans the store asks PostgreSQL for by default cannot be distributed (docs/scaling.md).
+        return new NpgsqlConnectionStringBuilder(ConnectionString(_ports[0], name, pooling: true)) { Options = "-c plan_cache_mode=auto" }.ConnectionString;
     }
 
     /// <summary>Stops the three servers and deletes their files.</summary>
@@ -84,6 +86,14 @@ public sealed class CitusCluster : IAsyncDisposable
         Stop();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// Runs its arguments with every file descriptor above stderr closed, so the servers do not
+    /// keep open what the test process inherited — the shared build lock above all, which a
+    /// surviving server would otherwise hold for every other build on the machine.
+    /// </summary>
+    private const string CloseInheritedFiles =
+        "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] 2>/dev/null && eval \"exec $n>&-\"; done; exec \"$0\" \"$@\"";
 
     private static Task<CitusCluster> StartAsync()
     {
@@ -114,8 +124,10 @@ public sealed class CitusCluster : IAsyncDisposable
                 // prepared transactions.
                 var options = $"-p {ports[i]} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 " +
                               "-c shared_preload_libraries=citus -c max_prepared_transactions=300 " +
-                              "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB";
-                PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, NodeNames[i] + ".log"), "-w", "-t", "60", "-o", options, "start"], PgServer.AsRoot);
+                              "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB " +
+                              // Four shards per table, not 32: tests make many small databases.
+                              "-c citus.shard_count=4";
+                PgServer.Run("bash", ["-c", CloseInheritedFiles, $"{PgServer.Bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, NodeNames[i] + ".log"), "-w", "-t", "60", "-o", options, "start"], PgServer.AsRoot);
             }
         }
         catch
@@ -164,23 +176,24 @@ public sealed class CitusCluster : IAsyncDisposable
             return;
         }
 
-        foreach (var node in NodeNames)
+        // All three at once: the test host gives exit handlers little time.
+        Parallel.ForEach(NodeNames, node =>
         {
             var data = Path.Combine(_root, node);
             if (!File.Exists(Path.Combine(data, "postmaster.pid")))
             {
-                continue;
+                return;
             }
 
             try
             {
-                PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], PgServer.AsRoot);
+                PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], PgServer.AsRoot);
             }
             catch (InvalidOperationException)
             {
                 // Already gone; the directory is removed below either way.
             }
-        }
+        });
 
         try
         {
