@@ -62,9 +62,18 @@ internal static class PgCitus
     /// <summary>Whether the accounts table is a Citus distributed table.</summary>
     public static async Task<bool> IsDistributedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
+        // Two statements: pg_dist_partition exists only with the extension, and a reference to it
+        // fails to parse on plain PostgreSQL whatever guards it.
+        await using (var present = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')", connection, transaction))
+        {
+            if (!(bool)(await present.ExecuteScalarAsync(ct))!)
+            {
+                return false;
+            }
+        }
+
         await using var command = new NpgsqlCommand(
-            "SELECT to_regclass('pg_dist_partition') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = 'accounts'::regclass)",
-            connection, transaction);
+            "SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = to_regclass('accounts'))", connection, transaction);
         return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
