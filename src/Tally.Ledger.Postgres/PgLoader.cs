@@ -19,12 +19,28 @@ internal static class PgLoader
     /// <param name="accountIds">The (resolved) accounts to lock and load.</param>
     /// <param name="scope">Holds, entries, features and idempotency keys to load besides.</param>
     /// <param name="forWrite">Lock (write transaction) or not (read-only snapshot, committed in the same batch).</param>
-    public static NpgsqlBatch Build(NpgsqlConnection connection, Guid[] accountIds, WriteScope scope, bool forWrite)
+    /// <param name="distributed">
+    /// Whether the schema is distributed over Citus, which locks rows of one shard per statement only:
+    /// then each account is locked by a statement of its own, in id order (<see cref="AccountResultSets"/>).
+    /// </param>
+    public static NpgsqlBatch Build(NpgsqlConnection connection, Guid[] accountIds, WriteScope scope, bool forWrite, bool distributed = false)
     {
         var batch = connection.CreateBatch();
         Add(batch, forWrite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         var holds = scope.Holds.ToArray();
-        Add(batch, forWrite ? PgSql.LockAccounts : PgSql.ReadAccounts, accountIds);
+        if (forWrite && distributed && accountIds.Length > 0)
+        {
+            foreach (var id in accountIds.Order())
+            {
+                Add(batch, PgSql.LockAccount, id);
+            }
+        }
+        else
+        {
+            // No account to lock on Citus (all new): the plain read, which finds none.
+            Add(batch, forWrite && !distributed ? PgSql.LockAccounts : PgSql.ReadAccounts, accountIds);
+        }
+
         Add(batch, PgSql.Balances, accountIds);
         Add(batch, PgSql.Lots, accountIds);
         Add(batch, PgSql.Holds, accountIds, holds);
@@ -64,15 +80,23 @@ internal static class PgLoader
     /// after the lock statement ran may appear in later result sets: they are skipped (the account
     /// counts as missing; inserting it again fails and the whole write re-runs, now finding it).
     /// </remarks>
-    public static async Task<LedgerSnapshot> ReadAsync(NpgsqlDataReader reader, WriteScope scope, DateTimeOffset now, CancellationToken ct)
+    public static async Task<LedgerSnapshot> ReadAsync(NpgsqlDataReader reader, WriteScope scope, DateTimeOffset now, CancellationToken ct, int accountResultSets = 1)
     {
         var snapshot = new LedgerSnapshot(now);
         var byId = new Dictionary<Guid, AccountRow>();
-        while (await reader.ReadAsync(ct))
+        for (var set = 0; set < accountResultSets; set++)
         {
-            var account = RowReaders.Account(reader, PgTime.Read);
-            byId[account.Id] = account;
-            snapshot.Add(account);
+            if (set > 0)
+            {
+                await NextAsync(reader, ct);
+            }
+
+            while (await reader.ReadAsync(ct))
+            {
+                var account = RowReaders.Account(reader, PgTime.Read);
+                byId[account.Id] = account;
+                snapshot.Add(account);
+            }
         }
 
         await NextAsync(reader, ct);
@@ -175,6 +199,10 @@ internal static class PgLoader
 
         return snapshot;
     }
+
+    /// <summary>How many result sets of accounts <see cref="Build"/> made with these arguments returns.</summary>
+    public static int AccountResultSets(Guid[] accountIds, bool forWrite, bool distributed) =>
+        forWrite && distributed && accountIds.Length > 0 ? accountIds.Length : 1;
 
     /// <summary>Adds a statement; each value is one positional parameter (pass arrays cast to object).</summary>
     public static void Add(NpgsqlBatch batch, string sql, params object[] values)

@@ -26,6 +26,8 @@ internal static class PgSql
 
     // Locking in id order means two transactions over overlapping accounts queue instead of deadlocking.
     public const string LockAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+    /// <summary>On Citus: one account, so the statement runs on its shard alone (Citus refuses FOR UPDATE across shards).</summary>
+    public const string LockAccount = $"SELECT {Columns.Account} FROM accounts WHERE id = $1 FOR UPDATE";
     public const string ReadAccounts = $"SELECT {Columns.Account} FROM accounts WHERE id = ANY($1)";
     public const string Balances = $"SELECT {Columns.Balance} FROM balances WHERE account_id = ANY($1)";
 
@@ -78,6 +80,11 @@ internal static class PgSql
         INSERT INTO accounts (id, external_id, tier, frozen, overdraft_limit, low_balance_threshold, metadata, created_at, updated_at, seq)
         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::boolean[], $5::bigint[], $6::bigint[], $7::text[],
                              $8::timestamptz[], $9::timestamptz[], $10::bigint[])
+        """;
+
+    /// <summary>On Citus only: the table that keeps an external id unique across shards (Citus/distribute.sql).</summary>
+    public const string InsertExternalIds = """
+        INSERT INTO account_external_ids (external_id, account_id) SELECT * FROM unnest($1::text[], $2::uuid[])
         """;
 
     public const string UpdateAccounts = """

@@ -16,12 +16,13 @@ internal static partial class PgWriter
     /// <param name="connection">Where the batch runs.</param>
     /// <param name="snapshot">What the transaction changed.</param>
     /// <param name="marker">The transaction's commit marker (see migration 0004): written with everything else.</param>
-    public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot, Guid marker)
+    /// <param name="distributed">Whether the schema is distributed over Citus (new accounts' external ids go to account_external_ids too).</param>
+    public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot, Guid marker, bool distributed)
     {
         var writes = new CombinedWrite();
         writes.Add(PgSql.InsertMarker, marker);
         var accounts = snapshot.Accounts.Values;
-        AddAccounts(writes, accounts);
+        AddAccounts(writes, accounts, distributed);
         AddBalances(writes, accounts);
         AddLots(writes, accounts);
         AddHolds(writes, accounts);
@@ -81,11 +82,16 @@ internal static partial class PgWriter
     [System.Text.RegularExpressions.GeneratedRegex(@"\$(\d+)")]
     private static partial System.Text.RegularExpressions.Regex Parameter();
 
-    private static void AddAccounts(CombinedWrite batch, IEnumerable<AccountRow> accounts)
+    private static void AddAccounts(CombinedWrite batch, IEnumerable<AccountRow> accounts, bool distributed)
     {
         var inserted = accounts.Where(a => a.IsNew).ToList();
         if (inserted.Count > 0)
         {
+            if (distributed)
+            {
+                batch.Add(PgSql.InsertExternalIds, Col(inserted, a => a.ExternalId), Col(inserted, a => a.Id));
+            }
+
             batch.Add(PgSql.InsertAccounts,
                 Col(inserted, a => a.Id), Col(inserted, a => a.ExternalId), Col(inserted, a => a.Tier), Col(inserted, a => a.Frozen),
                 Col(inserted, a => a.OverdraftLimit), Col(inserted, a => a.LowBalanceThreshold), Col(inserted, a => a.Metadata),

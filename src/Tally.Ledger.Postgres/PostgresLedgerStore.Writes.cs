@@ -124,11 +124,12 @@ public sealed partial class PostgresLedgerStore
             T result;
             try
             {
+                var distributed = _distributed ??= await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
                 var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
-                await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true))
+                await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true, distributed))
                 await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
                 {
-                    snapshot = await PgLoader.ReadAsync(reader, scope, now, cancellationToken);
+                    snapshot = await PgLoader.ReadAsync(reader, scope, now, cancellationToken, PgLoader.AccountResultSets(accountIds, forWrite: true, distributed));
                 }
 
                 result = decide(snapshot);
@@ -151,7 +152,7 @@ public sealed partial class PostgresLedgerStore
 
             // From here the batch may reach the server whatever the caller does, so it is not
             // cancellable: giving up half-way would only make its outcome unknown.
-            await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot, marker) : Commit(connection);
+            await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot, marker, _distributed == true) : Commit(connection);
             try
             {
                 await write.ExecuteNonQueryAsync(CancellationToken.None);
@@ -267,5 +268,8 @@ public sealed partial class PostgresLedgerStore
     /// </summary>
     private static bool IsConflict(PostgresException e) =>
         e.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
-        || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "accounts_external_id_key" or "idempotency_pkey");
+        || (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is { } name
+            && (name is "accounts_external_id_key" or "idempotency_pkey"
+                // On Citus (PgCitus) an external id is unique in account_external_ids, whose shards name the key with a suffix.
+                || name.StartsWith("account_external_ids_pkey", StringComparison.Ordinal)));
 }

@@ -28,6 +28,9 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     private readonly ILogger _logger;
     private readonly PgAccountIds _accountIds = new();
 
+    /// <summary>Whether the schema is distributed over Citus (PgCitus); learned at the first write or migration.</summary>
+    private bool? _distributed;
+
     public PostgresLedgerStore(string connectionString, ILogger? logger = null)
         : this(new PostgresConnections(connectionString), logger)
     {
@@ -112,10 +115,30 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }
 
-    public async Task<int> MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies pending migrations; on a database with the citus extension, then distributes the
+    /// schema once (<see cref="PgCitus"/>, docs/scaling.md).
+    /// </summary>
+    public Task<int> MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(citus: false, cancellationToken);
+
+    /// <summary>
+    /// Applies pending migrations, then distributes the schema over Citus when the database has the
+    /// citus extension or <paramref name="citus"/> asks for it (the extension is then created).
+    /// </summary>
+    public async Task<int> MigrateAsync(bool citus, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        return await PgMigrator.MigrateAsync(connection, cancellationToken);
+        var applied = await PgMigrator.MigrateAsync(connection, cancellationToken);
+        await PgCitus.DistributeAsync(connection, citus, cancellationToken);
+        _distributed = await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
+        return applied;
+    }
+
+    /// <summary>Whether the schema is distributed over Citus (the accounts table is a distributed table).</summary>
+    public async Task<bool> IsDistributedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
     }
 
     /// <summary>Migrations not yet applied (0 when the schema is current).</summary>

@@ -184,7 +184,7 @@ public sealed class PgServer : IAsyncDisposable
         }
     }
 
-    private static bool IsRunning(string pidFile)
+    internal static bool IsRunning(string pidFile)
     {
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
         {

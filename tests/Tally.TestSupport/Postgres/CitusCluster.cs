@@ -1,0 +1,207 @@
+using Npgsql;
+
+namespace Tally.TestSupport.Postgres;
+
+/// <summary>
+/// A throwaway Citus cluster on loopback: a coordinator and two workers, each its own PostgreSQL
+/// 15 cluster in a temp directory (<c>shared_preload_libraries='citus'</c>, fsync off like the
+/// shared test cluster), started as the <c>postgres</c> user when running as root. Shared lazily
+/// per process and removed when the process exits. Needs Citus installed into the machine's
+/// PostgreSQL (<c>../shared/vendor/citus/install.sh</c>); <see cref="IsInstalled"/> says whether it is,
+/// so tests skip instead of failing where it is not.
+/// </summary>
+public sealed class CitusCluster : IAsyncDisposable
+{
+    private const string Prefix = "tally-test-citus-";
+    private static readonly string[] NodeNames = ["coordinator", "worker1", "worker2"];
+    private static readonly Lazy<Task<CitusCluster>> Shared = new(StartAsync);
+    private readonly string _root;
+    private readonly int[] _ports;
+    private int _databases;
+
+    private CitusCluster(string root, int[] ports)
+    {
+        _root = root;
+        _ports = ports;
+    }
+
+    /// <summary>Whether the Citus extension is installed into the PostgreSQL the tests use.</summary>
+    public static bool IsInstalled =>
+        File.Exists(Path.Combine(PgServer.Bin, "..", "lib", "citus.so")) &&
+        File.Exists("/usr/share/postgresql/15/extension/citus.control");
+
+    /// <summary>The reason Citus tests skip on this machine, or null when they can run.</summary>
+    public static string? SkipReason => IsInstalled ? null : "Citus is not installed (run ../shared/vendor/citus/install.sh as root)";
+
+    /// <summary>The coordinator's port (where Tally connects).</summary>
+    public int CoordinatorPort => _ports[0];
+
+    /// <summary>The workers' ports.</summary>
+    public IReadOnlyList<int> WorkerPorts => _ports[1..];
+
+    /// <summary>The cluster this process shares; started on first use.</summary>
+    public static Task<CitusCluster> SharedAsync() => Shared.Value;
+
+    /// <summary>A connection string to <paramref name="database"/> on the node listening on <paramref name="port"/>.</summary>
+    public static string ConnectionString(int port, string database, bool pooling = false) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Database = database,
+            Username = "postgres",
+            Pooling = pooling,
+            MaxPoolSize = 80,
+        }.ConnectionString;
+
+    /// <summary>
+    /// A new database on all three nodes with the citus extension in each, the coordinator's host
+    /// set and both workers added: ready for <c>create_distributed_table</c>. Returns the
+    /// coordinator's connection string.
+    /// </summary>
+    public async Task<string> CreateDatabaseAsync(string purpose)
+    {
+        var name = $"tally_citus_{purpose}_{Environment.ProcessId}_{Interlocked.Increment(ref _databases)}".ToLowerInvariant();
+        foreach (var port in _ports)
+        {
+            await ExecuteAsync(ConnectionString(port, "postgres"), $"CREATE DATABASE \"{name}\"");
+            await ExecuteAsync(ConnectionString(port, name), "CREATE EXTENSION citus");
+        }
+
+        var coordinator = ConnectionString(_ports[0], name);
+        await ExecuteAsync(coordinator, $"SELECT citus_set_coordinator_host('127.0.0.1', {_ports[0]})");
+        foreach (var port in WorkerPorts)
+        {
+            await ExecuteAsync(coordinator, $"SELECT citus_add_node('127.0.0.1', {port})");
+        }
+
+        // Citus plans a distributed query with parameters per call (custom plans); the generic
+        // plans the store asks PostgreSQL for by default cannot be distributed (docs/scaling.md).
+        return new NpgsqlConnectionStringBuilder(ConnectionString(_ports[0], name, pooling: true)) { Options = "-c plan_cache_mode=auto" }.ConnectionString;
+    }
+
+    /// <summary>Stops the three servers and deletes their files.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Runs its arguments with every file descriptor above stderr closed, so the servers do not
+    /// keep open what the test process inherited — the shared build lock above all, which a
+    /// surviving server would otherwise hold for every other build on the machine.
+    /// </summary>
+    private const string CloseInheritedFiles =
+        "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] 2>/dev/null && eval \"exec $n>&-\"; done; exec \"$0\" \"$@\"";
+
+    private static Task<CitusCluster> StartAsync()
+    {
+        if (!IsInstalled)
+        {
+            throw new InvalidOperationException(SkipReason);
+        }
+
+        RemoveAbandonedClusters();
+        var root = Directory.CreateTempSubdirectory(Prefix).FullName;
+        if (PgServer.AsRoot)
+        {
+            PgServer.Run("chown", ["postgres:postgres", root], asPostgres: false);
+        }
+
+        var ports = new int[NodeNames.Length];
+        var cluster = new CitusCluster(root, ports);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
+        try
+        {
+            for (var i = 0; i < NodeNames.Length; i++)
+            {
+                var data = Path.Combine(root, NodeNames[i]);
+                PgServer.Run($"{PgServer.Bin}/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], PgServer.AsRoot);
+                ports[i] = PgServer.FreePort();
+                // Each node serves the coordinator's connections to it as well as clients: workers
+                // need room for the coordinator's pooled shard connections; two-phase commit needs
+                // prepared transactions.
+                var options = $"-p {ports[i]} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=300 " +
+                              "-c shared_preload_libraries=citus -c max_prepared_transactions=300 " +
+                              "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB " +
+                              // Four shards per table, not 32: tests make many small databases.
+                              "-c citus.shard_count=4";
+                PgServer.Run("bash", ["-c", CloseInheritedFiles, $"{PgServer.Bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, NodeNames[i] + ".log"), "-w", "-t", "60", "-o", options, "start"], PgServer.AsRoot);
+            }
+        }
+        catch
+        {
+            cluster.Stop();
+            throw;
+        }
+
+        return Task.FromResult(cluster);
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 120 };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Clusters earlier processes left behind: stopped ones older than ten minutes (see <see cref="PgServer"/>).</summary>
+    private static void RemoveAbandonedClusters()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
+        {
+            try
+            {
+                if (Directory.GetLastWriteTimeUtc(directory) > DateTime.UtcNow.AddMinutes(-10) ||
+                    NodeNames.Any(n => PgServer.IsRunning(Path.Combine(directory, n, "postmaster.pid"))))
+                {
+                    continue;
+                }
+
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's or in use: leave it.
+            }
+        }
+    }
+
+    private void Stop()
+    {
+        if (!Directory.Exists(_root))
+        {
+            return;
+        }
+
+        // All three at once: the test host gives exit handlers little time.
+        Parallel.ForEach(NodeNames, node =>
+        {
+            var data = Path.Combine(_root, node);
+            if (!File.Exists(Path.Combine(data, "postmaster.pid")))
+            {
+                return;
+            }
+
+            try
+            {
+                PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"], PgServer.AsRoot);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone; the directory is removed below either way.
+            }
+        });
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort; a later process removes what is left (RemoveAbandonedClusters).
+        }
+    }
+}
