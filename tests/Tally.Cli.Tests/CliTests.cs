@@ -59,6 +59,28 @@ public sealed class CliTests : IDisposable
         output.ShouldContain("0 violations");
     }
 
+    [Fact]
+    public async Task Migrate_with_citus_refuses_sqlite()
+    {
+        var (code, output) = await RunAsync(await DatabaseAsync("sqlite"), "migrate", "--citus");
+
+        code.ShouldBe(2);
+        output.ShouldContain("--citus needs a PostgreSQL database");
+    }
+
+    [CitusFact]
+    public async Task Migrate_with_citus_distributes_the_schema_once()
+    {
+        var database = await (await CitusCluster.SharedAsync()).CreateDatabaseAsync("cli");
+
+        var (code, output) = await RunAsync(database, "migrate", "--citus");
+        code.ShouldBe(0, output);
+        output.ShouldContain("distributed over Citus");
+        var again = await RunAsync(database, "migrate", "--citus");
+        again.Code.ShouldBe(0, again.Output);
+        again.Output.ShouldContain("0 migration(s) applied, schema current, distributed over Citus");
+    }
+
     [Theory]
     [MemberData(nameof(Stores))]
     public async Task Demo_seed_writes_a_history_that_verifies_and_refuses_to_run_twice_with_one_seed(string kind)
