@@ -97,9 +97,10 @@ public static class CatalogPages
         return Done("unit");
     }
 
-    // Packages: the same defaults and rules as POST/PATCH /v1/packages.
-    private static RazorComponentResult<PackageFormPage> PackagePage(HttpContext http, PackageForm form, Dictionary<string, string[]>? errors, bool isNew, string? id = null) =>
-        UiEndpoints.Page<PackageFormPage>(new
+    /// <summary>A package's or plan's form page (the two take the same parameters): 400 when it shows errors.</summary>
+    private static RazorComponentResult<TPage> FormPage<TPage>(HttpContext http, object form, Dictionary<string, string[]>? errors, bool isNew, string? id)
+        where TPage : Microsoft.AspNetCore.Components.IComponent =>
+        UiEndpoints.Page<TPage>(new
         {
             Email = AdminLogin.EmailOf(http),
             Form = form,
@@ -107,6 +108,10 @@ public static class CatalogPages
             IsNew = isNew,
             ExistingId = id,
         }, errors is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+
+    // Packages: the same defaults and rules as POST/PATCH /v1/packages.
+    private static RazorComponentResult<PackageFormPage> PackagePage(HttpContext http, PackageForm form, Dictionary<string, string[]>? errors, bool isNew, string? id = null) =>
+        FormPage<PackageFormPage>(http, form, errors, isNew, id);
 
     private static async Task<IResult> EditPackageAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
         (await store.ReadPackagesAsync(ct)).FirstOrDefault(p => p.Id == id) is { } package
@@ -184,14 +189,7 @@ public static class CatalogPages
 
     // Plans: the same defaults and rules as POST/PATCH /v1/plans.
     private static RazorComponentResult<PlanFormPage> PlanPage(HttpContext http, PlanForm form, Dictionary<string, string[]>? errors, bool isNew, string? id = null) =>
-        UiEndpoints.Page<PlanFormPage>(new
-        {
-            Email = AdminLogin.EmailOf(http),
-            Form = form,
-            Errors = (IReadOnlyDictionary<string, string[]>?)errors,
-            IsNew = isNew,
-            ExistingId = id,
-        }, errors is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest);
+        FormPage<PlanFormPage>(http, form, errors, isNew, id);
 
     private static async Task<IResult> EditPlanAsync(string id, HttpContext http, IPaymentStore store, CancellationToken ct) =>
         (await store.ReadPlansAsync(ct)).FirstOrDefault(p => p.Id == id) is { } plan
