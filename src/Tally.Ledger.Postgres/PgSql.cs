@@ -32,11 +32,13 @@ internal static class PgSql
     public const string Balances = $"SELECT {Columns.Balance} FROM balances WHERE account_id = ANY($1)";
 
     // Two branches rather than one OR, so each uses its index (the partial lots_live, the pins' lot index).
+    // Every join and filter names the account too: on Citus (docs/scaling.md) that keeps each on the
+    // account's shard; on plain PostgreSQL it is one more filter on rows already found by id.
     public const string Lots = $"""
         SELECT {Columns.Lot} FROM lots WHERE account_id = ANY($1) AND remaining > 0
         UNION ALL
-        SELECT {Columns.Lot} FROM lots WHERE remaining = 0 AND id IN (
-            SELECT p.lot_id FROM hold_pins p JOIN holds h ON h.id = p.hold_id
+        SELECT {Columns.Lot} FROM lots WHERE remaining = 0 AND account_id = ANY($1) AND id IN (
+            SELECT p.lot_id FROM hold_pins p JOIN holds h ON h.account_id = p.account_id AND h.id = p.hold_id
             WHERE h.account_id = ANY($1) AND h.status = 'active')
         """;
 
@@ -48,17 +50,17 @@ internal static class PgSql
 
     public const string Pins = $"""
         SELECT {Columns.Pin} FROM hold_pins
-        WHERE hold_id IN (SELECT id FROM holds WHERE account_id = ANY($1) AND status = 'active' UNION SELECT unnest($2::uuid[]))
+        WHERE account_id = ANY($1) AND hold_id IN (SELECT id FROM holds WHERE account_id = ANY($1) AND status = 'active' UNION SELECT unnest($2::uuid[]))
         ORDER BY hold_id, ordinal
         """;
 
     public const string Reversible = $"""
-        SELECT {Columns.Entry}, (SELECT COALESCE(SUM(x.amount), 0) FROM entries x WHERE x.reverses_entry_id = e.id)::bigint
+        SELECT {Columns.Entry}, (SELECT COALESCE(SUM(x.amount), 0) FROM entries x WHERE x.account_id = e.account_id AND x.reverses_entry_id = e.id)::bigint
         FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.id = ANY($1)
         """;
 
     /// <summary>Lineage of the entries named for reversal ($1): which lots paid how much, with the lots' terms.</summary>
-    public const string PaidBy = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = ANY($1)";
+    public const string PaidBy = AccountSearchSql.LineageOfEntries;
 
     public const string Features = $"SELECT {Columns.Feature} FROM features WHERE feature_key = ANY($1)";
     public const string FeatureUnits = "SELECT unit_key, precision FROM units WHERE unit_key IN (SELECT unit FROM features WHERE feature_key = ANY($1))";
@@ -95,6 +97,9 @@ internal static class PgSql
         WHERE a.id = u.id
         """;
 
+    /// <summary>On Citus: <see cref="UpdateAccounts"/> for one account ($9), so that it routes to the account's shard.</summary>
+    public const string UpdateAccountsOnShard = UpdateAccounts + " AND a.id = $9";
+
     public const string InsertBalances = """
         INSERT INTO balances (account_id, unit, balance, debt)
         SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
@@ -105,6 +110,8 @@ internal static class PgSql
         FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[]) AS u (account_id, unit, balance, debt)
         WHERE b.account_id = u.account_id AND b.unit = u.unit
         """;
+
+    public const string UpdateBalancesOnShard = UpdateBalances + " AND b.account_id = $5";
 
     public const string InsertLots = """
         INSERT INTO lots (id, account_id, unit, source, amount, remaining, priority, effective_at, expires_at, features, reference, entry_id, created_at, paid)
@@ -117,6 +124,8 @@ internal static class PgSql
         FROM unnest($1::uuid[], $2::bigint[]) AS u (id, remaining) WHERE l.id = u.id
         """;
 
+    public const string UpdateLotsOnShard = UpdateLots + " AND l.account_id = $3";
+
     public const string InsertHolds = """
         INSERT INTO holds (id, account_id, unit, amount, unbacked, captured, status, feature, description, expires_at, created_at, updated_at)
         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[],
@@ -128,6 +137,8 @@ internal static class PgSql
         FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[]) AS u (id, captured, status, updated_at)
         WHERE h.id = u.id
         """;
+
+    public const string UpdateHoldsOnShard = UpdateHolds + " AND h.account_id = $5";
 
     public const string InsertPins = """
         INSERT INTO hold_pins (hold_id, ordinal, lot_id, account_id, amount)

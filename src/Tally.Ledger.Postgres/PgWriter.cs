@@ -19,21 +19,47 @@ internal static partial class PgWriter
     /// <param name="distributed">Whether the schema is distributed over Citus (new accounts' external ids go to account_external_ids too).</param>
     public static NpgsqlBatch Build(NpgsqlConnection connection, LedgerSnapshot snapshot, Guid marker, bool distributed)
     {
-        var writes = new CombinedWrite();
-        writes.Add(PgSql.InsertMarker, marker);
-        var accounts = snapshot.Accounts.Values;
-        AddAccounts(writes, accounts, distributed);
-        AddBalances(writes, accounts);
-        AddLots(writes, accounts);
-        AddHolds(writes, accounts);
-        AddEntries(writes, accounts);
-        AddIdempotency(writes, snapshot.NewIdempotency);
-        AddOutbox(writes, snapshot);
         var batch = connection.CreateBatch();
-        batch.BatchCommands.Add(writes.ToCommand());
+        if (distributed)
+        {
+            // On Citus each account's rows go in statements of their own that name the account, so
+            // each runs on that account's shard alone; the coordinator's tables get theirs.
+            var separate = new SeparateWrites(batch);
+            separate.Add(PgSql.InsertMarker, marker);
+            foreach (var account in snapshot.Accounts.Values)
+            {
+                AddAccount(separate, [account], account.Id);
+            }
+
+            AddIdempotency(separate, snapshot.NewIdempotency);
+            AddOutbox(separate, snapshot);
+        }
+        else
+        {
+            var combined = new CombinedWrite();
+            combined.Add(PgSql.InsertMarker, marker);
+            AddAccount(combined, snapshot.Accounts.Values.ToList(), shard: null);
+            AddIdempotency(combined, snapshot.NewIdempotency);
+            AddOutbox(combined, snapshot);
+            batch.BatchCommands.Add(combined.ToCommand());
+        }
+
         AddNotify(batch, snapshot);
         PgLoader.Add(batch, "COMMIT");
         return batch;
+    }
+
+    /// <summary>
+    /// Every row the accounts own. <paramref name="shard"/>: on Citus, the one account they are,
+    /// named in each update's WHERE so that it routes to that account's shard.
+    /// </summary>
+    private static void AddAccount(IWrites writes, List<AccountRow> accounts, Guid? shard)
+    {
+        AddAccounts(writes, accounts, shard);
+        AddBalances(writes, accounts, shard);
+        AddLots(writes, accounts, shard);
+        AddHolds(writes, accounts, shard);
+        AddEntries(writes, accounts);
     }
 
     /// <summary>
@@ -51,8 +77,20 @@ internal static partial class PgWriter
         }
     }
 
+    /// <summary>Where the writer puts its statements.</summary>
+    private interface IWrites
+    {
+        void Add(string sql, params object[] values);
+    }
+
+    /// <summary>Each statement a command of its own in the batch (Citus plans each on its own).</summary>
+    private sealed class SeparateWrites(NpgsqlBatch batch) : IWrites
+    {
+        public void Add(string sql, params object[] values) => PgLoader.Add(batch, sql, values);
+    }
+
     /// <summary>Statements joined into one: <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>, parameters renumbered.</summary>
-    private sealed class CombinedWrite
+    private sealed class CombinedWrite : IWrites
     {
         private readonly List<string> _parts = [];
         private readonly List<object> _values = [];
@@ -79,15 +117,28 @@ internal static partial class PgWriter
         }
     }
 
+    /// <summary>An update over arrays, or on Citus the same update routed to one account's shard (its last parameter).</summary>
+    private static void AddUpdate(IWrites writes, string sql, string routed, Guid? shard, params object[] values)
+    {
+        if (shard is { } account)
+        {
+            writes.Add(routed, [.. values, account]);
+        }
+        else
+        {
+            writes.Add(sql, values);
+        }
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"\$(\d+)")]
     private static partial System.Text.RegularExpressions.Regex Parameter();
 
-    private static void AddAccounts(CombinedWrite batch, IEnumerable<AccountRow> accounts, bool distributed)
+    private static void AddAccounts(IWrites batch, List<AccountRow> accounts, Guid? shard)
     {
         var inserted = accounts.Where(a => a.IsNew).ToList();
         if (inserted.Count > 0)
         {
-            if (distributed)
+            if (shard is not null)
             {
                 batch.Add(PgSql.InsertExternalIds, Col(inserted, a => a.ExternalId), Col(inserted, a => a.Id));
             }
@@ -101,14 +152,14 @@ internal static partial class PgWriter
         var updated = accounts.Where(a => a.IsDirty && !a.IsNew).ToList();
         if (updated.Count > 0)
         {
-            batch.Add(PgSql.UpdateAccounts,
+            AddUpdate(batch, PgSql.UpdateAccounts, PgSql.UpdateAccountsOnShard, shard,
                 Col(updated, a => a.Id), Col(updated, a => a.Tier), Col(updated, a => a.Frozen), Col(updated, a => a.OverdraftLimit),
                 Col(updated, a => a.LowBalanceThreshold), Col(updated, a => a.Metadata), Col(updated, a => PgTime.ToDb(a.UpdatedAt)),
                 Col(updated, a => a.Seq));
         }
     }
 
-    private static void AddBalances(CombinedWrite batch, IEnumerable<AccountRow> accounts)
+    private static void AddBalances(IWrites batch, List<AccountRow> accounts, Guid? shard)
     {
         // Rows the transaction loaded are updated (a plain UPDATE, HOT); rows it created are inserted.
         var rows = accounts.SelectMany(a => a.Balances.Values).Where(b => b.IsNew || b.IsDirty).ToList();
@@ -122,12 +173,12 @@ internal static partial class PgWriter
         var updated = rows.Where(b => !b.IsNew).ToList();
         if (updated.Count > 0)
         {
-            batch.Add(PgSql.UpdateBalances,
+            AddUpdate(batch, PgSql.UpdateBalances, PgSql.UpdateBalancesOnShard, shard,
                 Col(updated, b => b.AccountId), Col(updated, b => b.Unit), Col(updated, b => b.Balance.Minor), Col(updated, b => b.Debt.Minor));
         }
     }
 
-    private static void AddLots(CombinedWrite batch, IEnumerable<AccountRow> accounts)
+    private static void AddLots(IWrites batch, List<AccountRow> accounts, Guid? shard)
     {
         var lots = accounts.SelectMany(a => a.Lots).ToList();
         var inserted = lots.Where(l => l.IsNew).ToList();
@@ -144,11 +195,11 @@ internal static partial class PgWriter
         var updated = lots.Where(l => l.IsDirty && !l.IsNew).ToList();
         if (updated.Count > 0)
         {
-            batch.Add(PgSql.UpdateLots, Col(updated, l => l.Id), Col(updated, l => l.Remaining.Minor));
+            AddUpdate(batch, PgSql.UpdateLots, PgSql.UpdateLotsOnShard, shard, Col(updated, l => l.Id), Col(updated, l => l.Remaining.Minor));
         }
     }
 
-    private static void AddHolds(CombinedWrite batch, IEnumerable<AccountRow> accounts)
+    private static void AddHolds(IWrites batch, List<AccountRow> accounts, Guid? shard)
     {
         var holds = accounts.SelectMany(a => a.Holds).ToList();
         var inserted = holds.Where(h => h.IsNew).ToList();
@@ -171,13 +222,13 @@ internal static partial class PgWriter
         var updated = holds.Where(h => h.IsDirty && !h.IsNew).ToList();
         if (updated.Count > 0)
         {
-            batch.Add(PgSql.UpdateHolds,
+            AddUpdate(batch, PgSql.UpdateHolds, PgSql.UpdateHoldsOnShard, shard,
                 Col(updated, h => h.Id), Col(updated, h => h.Captured.Minor), Col(updated, h => Names.Of(h.Status)),
                 Col(updated, h => PgTime.ToDb(h.UpdatedAt)));
         }
     }
 
-    private static void AddEntries(CombinedWrite batch, IEnumerable<AccountRow> accounts)
+    private static void AddEntries(IWrites batch, List<AccountRow> accounts)
     {
         var entries = accounts.SelectMany(a => a.NewEntries).ToList();
         if (entries.Count > 0)
@@ -204,7 +255,7 @@ internal static partial class PgWriter
         }
     }
 
-    private static void AddIdempotency(CombinedWrite batch, List<IdempotencyRow> rows)
+    private static void AddIdempotency(IWrites batch, List<IdempotencyRow> rows)
     {
         if (rows.Count > 0)
         {
@@ -215,7 +266,7 @@ internal static partial class PgWriter
     }
 
     /// <summary>One outbox row per transaction that wrote something outbound webhooks report (docs/webhooks.md).</summary>
-    private static void AddOutbox(CombinedWrite batch, LedgerSnapshot snapshot)
+    private static void AddOutbox(IWrites batch, LedgerSnapshot snapshot)
     {
         if (PostgresLedgerStore.OutboxWrite(snapshot) is { } outbox)
         {

@@ -28,10 +28,10 @@ public static class AccountSearchSql
     public const string ActiveAccounts = "SELECT COUNT(DISTINCT account_id) FROM analytics_account_daily WHERE day >= $1 AND day <= $2 AND type IN ('charge', 'capture')";
 
     /// <summary>SQLite: the lots that paid entry $1 (burns_entry index).</summary>
-    public const string LineageOfEntry = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = $1";
+    public const string LineageOfEntry = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.account_id = b.account_id AND l.id = b.lot_id WHERE b.entry_id = $1";
 
     /// <summary>PostgreSQL: the lots that paid the entries in $1 (the burns primary key's prefix).</summary>
-    public const string LineageOfEntries = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = ANY($1)";
+    public const string LineageOfEntries = $"SELECT {Columns.PaidBy} FROM burns b JOIN lots l ON l.account_id = b.account_id AND l.id = b.lot_id WHERE b.entry_id = ANY($1)";
 
     /// <summary>The page size callers may ask for at most.</summary>
     public const int MaxLimit = 500;

@@ -32,7 +32,7 @@ public static class AnalyticsSql
         e.account_id, e.seq, e.type, e.unit, e.amount, e.feature, e.quantity, e.created_at,
         CASE WHEN e.amount > 0
              THEN CAST(coalesce((SELECT sum(l.amount) FROM lots l WHERE l.account_id = e.account_id AND l.entry_id = e.id AND l.paid), 0) AS bigint)
-             ELSE -CAST(coalesce((SELECT sum(b.amount) FROM burns b JOIN lots l ON l.id = b.lot_id WHERE b.entry_id = e.id AND l.paid), 0) AS bigint)
+             ELSE -CAST(coalesce((SELECT sum(b.amount) FROM burns b JOIN lots l ON l.account_id = b.account_id AND l.id = b.lot_id WHERE b.account_id = e.account_id AND b.entry_id = e.id AND l.paid), 0) AS bigint)
         END
         """;
 

@@ -1,4 +1,6 @@
 -- Invariant queries of the README's invariants, written once in SQL that both SQLite and PostgreSQL accept.
+-- Every join between account-owned tables names the account too (a burn, pin or lot of another
+-- account counts as missing), so on Citus each join runs on the account's shard (docs/scaling.md).
 -- Each query returns only violations, as (account, unit, expected, actual, item):
 -- `item` is the lot or hold the violation is about, or NULL. Each query follows a line naming it
 -- (see Verification/Checks.cs for what each name means).
@@ -70,9 +72,11 @@ SELECT a.external_id AS account, l.unit AS unit, l.amount - l.remaining AS expec
        CAST(COALESCE(bu.burned, 0) + COALESCE(p.pinned, 0) AS BIGINT) AS actual, l.id AS item
 FROM lots l
 JOIN accounts a ON a.id = l.account_id
-LEFT JOIN (SELECT lot_id, SUM(amount) AS burned FROM burns GROUP BY lot_id) bu ON bu.lot_id = l.id
-LEFT JOIN (SELECT hl.lot_id, SUM(hl.amount) AS pinned FROM hold_pins hl JOIN holds h ON h.id = hl.hold_id
-           WHERE h.status = 'active' GROUP BY hl.lot_id) p ON p.lot_id = l.id
+LEFT JOIN (SELECT account_id, lot_id, SUM(amount) AS burned FROM burns GROUP BY account_id, lot_id) bu
+  ON bu.account_id = l.account_id AND bu.lot_id = l.id
+LEFT JOIN (SELECT hl.account_id, hl.lot_id, SUM(hl.amount) AS pinned
+           FROM hold_pins hl JOIN holds h ON h.account_id = hl.account_id AND h.id = hl.hold_id
+           WHERE h.status = 'active' GROUP BY hl.account_id, hl.lot_id) p ON p.account_id = l.account_id AND p.lot_id = l.id
 WHERE l.amount - l.remaining <> COALESCE(bu.burned, 0) + COALESCE(p.pinned, 0);
 
 -- check: hold_pins
@@ -80,7 +84,8 @@ SELECT a.external_id AS account, h.unit AS unit, h.amount AS expected,
        CAST(COALESCE(p.pinned, 0) + h.unbacked AS BIGINT) AS actual, h.id AS item
 FROM holds h
 JOIN accounts a ON a.id = h.account_id
-LEFT JOIN (SELECT hold_id, SUM(amount) AS pinned FROM hold_pins GROUP BY hold_id) p ON p.hold_id = h.id
+LEFT JOIN (SELECT account_id, hold_id, SUM(amount) AS pinned FROM hold_pins GROUP BY account_id, hold_id) p
+  ON p.account_id = h.account_id AND p.hold_id = h.id
 WHERE h.amount <> COALESCE(p.pinned, 0) + h.unbacked OR h.captured < 0 OR h.captured > h.amount;
 
 -- check: account_seq
@@ -113,10 +118,10 @@ WHERE a.id IS NULL OR NOT EXISTS (SELECT 1 FROM units u WHERE u.unit_key = e.uni
 UNION ALL
 SELECT COALESCE(a.external_id, CAST(b.account_id AS TEXT)), NULL, 1, 0, b.entry_id
 FROM burns b
-LEFT JOIN entries e ON e.id = b.entry_id
-LEFT JOIN lots l ON l.id = b.lot_id
+LEFT JOIN entries e ON e.account_id = b.account_id AND e.id = b.entry_id
+LEFT JOIN lots l ON l.account_id = b.account_id AND l.id = b.lot_id
 LEFT JOIN accounts a ON a.id = b.account_id
-WHERE e.id IS NULL OR e.account_id <> b.account_id OR l.id IS NULL OR l.account_id <> b.account_id
+WHERE e.id IS NULL OR l.id IS NULL
 UNION ALL
 SELECT a.external_id, l.unit, 1, 0, l.id
 FROM lots l

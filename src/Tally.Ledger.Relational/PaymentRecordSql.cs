@@ -100,7 +100,7 @@ public static class PaymentRecordSql
                          WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!'), 0),
                COALESCE((SELECT SUM(l.remaining) FROM lots l JOIN accounts a ON a.id = l.account_id
                          WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!'), 0)
-             + COALESCE((SELECT SUM(b.amount) FROM burns b JOIN entries e ON e.id = b.entry_id
+             + COALESCE((SELECT SUM(b.amount) FROM burns b JOIN entries e ON e.account_id = b.account_id AND e.id = b.entry_id
                          WHERE e.type = 'expire' AND b.lot_id IN (
                              SELECT l.id FROM lots l JOIN accounts a ON a.id = l.account_id
                              WHERE a.external_id = $1 AND l.reference LIKE $2 ESCAPE '!')), 0)
