@@ -17,7 +17,11 @@ internal sealed class PgAccountIds
     private readonly ConcurrentDictionary<Guid, Guid> _holds = new();
 
     /// <summary>The ids of the accounts in scope that exist, looking up what is not cached in one round trip.</summary>
-    public async Task<Guid[]> ResolveAsync(NpgsqlConnection connection, WriteScope scope, CancellationToken ct)
+    /// <param name="connection">Where to look.</param>
+    /// <param name="scope">The accounts, holds and entries to resolve.</param>
+    /// <param name="distributed">Whether the schema is distributed over Citus (external ids are then looked up by their own shard).</param>
+    /// <param name="ct">Cancels the lookup.</param>
+    public async Task<Guid[]> ResolveAsync(NpgsqlConnection connection, WriteScope scope, bool distributed, CancellationToken ct)
     {
         var ids = new HashSet<Guid>();
         var unknownAccounts = new List<string>();
@@ -48,10 +52,21 @@ internal sealed class PgAccountIds
 
         if (unknownAccounts.Count > 0 || unknownHolds.Count > 0 || scope.Entries.Count > 0)
         {
-            await using var command = new NpgsqlCommand(PgSql.Resolve, connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = unknownAccounts.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = unknownHolds.ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = scope.Entries.ToArray() });
+            await using var command = new NpgsqlCommand { Connection = connection };
+            var branches = new List<string>();
+            void Branch(string sql, Array values)
+            {
+                if (values.Length > 0)
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = values });
+                    branches.Add(sql.Replace("$1", "$" + command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+                }
+            }
+
+            Branch(distributed ? PgSql.ResolveAccountsOnCitus : PgSql.ResolveAccounts, unknownAccounts.ToArray());
+            Branch(PgSql.ResolveHolds, unknownHolds.ToArray());
+            Branch(PgSql.ResolveEntries, scope.Entries.ToArray());
+            command.CommandText = string.Join("\nUNION ALL ", branches);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {

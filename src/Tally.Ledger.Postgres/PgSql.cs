@@ -10,14 +10,18 @@ namespace Tally.Ledger.Postgres;
 internal static class PgSql
 {
     /// <summary>
-    /// Account ids of external ids, holds and entries. These mappings never change, so the store
+    /// Account ids of external ids ($1), holds and entries: each a branch of one UNION ALL that
+    /// <see cref="PgAccountIds"/> puts together from the branches it needs (so on Citus a lookup of
+    /// one external id is a statement on one shard). These mappings never change, so the store
     /// caches them and usually skips this round trip.
     /// </summary>
-    public const string Resolve = """
-        SELECT 'a', external_id, id FROM accounts WHERE external_id = ANY($1)
-        UNION ALL SELECT 'h', id::text, account_id FROM holds WHERE id = ANY($2)
-        UNION ALL SELECT 'e', id::text, account_id FROM entries WHERE id = ANY($3)
-        """;
+    public const string ResolveAccounts = "SELECT 'a', external_id, id FROM accounts WHERE external_id = ANY($1)";
+
+    /// <summary>On Citus: external ids live in account_external_ids, distributed by the external id.</summary>
+    public const string ResolveAccountsOnCitus = "SELECT 'a', external_id, account_id FROM account_external_ids WHERE external_id = ANY($1)";
+
+    public const string ResolveHolds = "SELECT 'h', id::text, account_id FROM holds WHERE id = ANY($1)";
+    public const string ResolveEntries = "SELECT 'e', id::text, account_id FROM entries WHERE id = ANY($1)";
 
     /// <summary>The channel every instance LISTENs on for committed changes.</summary>
     public const string ChangesChannel = "tally_changes";

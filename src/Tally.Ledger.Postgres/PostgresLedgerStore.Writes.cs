@@ -125,7 +125,7 @@ public sealed partial class PostgresLedgerStore
             try
             {
                 var distributed = _distributed ??= await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
-                var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
+                var accountIds = await _accountIds.ResolveAsync(connection, scope, distributed, cancellationToken);
                 await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true, distributed))
                 await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
                 {

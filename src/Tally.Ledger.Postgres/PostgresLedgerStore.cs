@@ -157,7 +157,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     private async Task<AccountRow?> ReadAccountAsync(WriteScope scope, string externalId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var accountIds = await _accountIds.ResolveAsync(connection, scope, cancellationToken);
+        var accountIds = await _accountIds.ResolveAsync(connection, scope, _distributed == true, cancellationToken);
         if (accountIds.Length == 0)
         {
             return null;

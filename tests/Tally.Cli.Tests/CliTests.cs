@@ -69,7 +69,7 @@ public sealed class CliTests : IDisposable
     }
 
     [CitusFact]
-    public async Task Migrate_with_citus_distributes_the_schema_once()
+    public async Task Migrate_with_citus_distributes_the_schema_once_and_the_ledger_and_verify_run_on_it()
     {
         var database = await (await CitusCluster.SharedAsync()).CreateDatabaseAsync("cli");
 
@@ -79,6 +79,14 @@ public sealed class CliTests : IDisposable
         var again = await RunAsync(database, "migrate", "--citus");
         again.Code.ShouldBe(0, again.Output);
         again.Output.ShouldContain("0 migration(s) applied, schema current, distributed over Citus");
+
+        // The ledger's verbs and `tally verify` run on the coordinator as on plain PostgreSQL.
+        (await RunAsync(database, "demo", "seed", "--accounts", "20", "--days", "5", "--seed", "3")).Code.ShouldBe(0);
+        (await RunAsync(database, "accounts", "grant", "alice", "50")).Code.ShouldBe(0);
+        (await RunAsync(database, "accounts", "charge", "alice", "30")).Code.ShouldBe(0);
+        var verified = await RunAsync(database, "verify");
+        verified.Code.ShouldBe(0, verified.Output);
+        verified.Output.ShouldContain("0 violations");
     }
 
     [Theory]
