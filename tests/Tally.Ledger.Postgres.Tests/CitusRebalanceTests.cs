@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Npgsql;
 using Shouldly;
 using Tally.Ledger.Amounts;
@@ -6,6 +7,7 @@ using Tally.Ledger.Commands;
 using Tally.Ledger.Outcomes;
 using Tally.Ledger.Storage;
 using Tally.TestSupport.Postgres;
+using Xunit.Abstractions;
 
 namespace Tally.Ledger.Postgres.Tests;
 
@@ -15,7 +17,7 @@ namespace Tally.Ledger.Postgres.Tests;
 /// an idempotency key per charge, <c>citus_add_node</c> and <c>citus_rebalance_start</c> under it.
 /// Nothing acknowledged may be lost or doubled, nothing refused may be half-written.
 /// </summary>
-public sealed class CitusRebalanceTests
+public sealed class CitusRebalanceTests(ITestOutputHelper output)
 {
     private const int Accounts = 200;
     private const int Callers = 8;
@@ -39,6 +41,8 @@ public sealed class CitusRebalanceTests
         var running = load.Start(Callers);
         await load.WaitForAsync(Accounts, Deadline); // the load is in full swing before the move
 
+        var before = load.Acknowledged.Count;
+        var clock = Stopwatch.StartNew();
         var port = await cluster.AddSpareWorkerAsync(database);
         await using (var connection = new NpgsqlConnection(database))
         {
@@ -51,11 +55,22 @@ public sealed class CitusRebalanceTests
             await wait.ExecuteNonQueryAsync();
         }
 
+        var rebalanced = clock.Elapsed;
+        var during = load.Acknowledged.Count - before;
+        var failedDuring = load.Failed.Count;
+
         // Charges keep landing after the cutover, on every shard (the moved ones included).
         await load.WaitForAsync(load.Acknowledged.Count + Accounts, Deadline);
         await load.StopAsync(running);
+        output.WriteLine($"add node + rebalance: {rebalanced.TotalSeconds:0.0} s; charges acknowledged before {before}, during {during}, in all {load.Acknowledged.Count}; failed during {failedDuring}, in all {load.Failed.Count}");
+        foreach (var failure in load.Failed.GroupBy(f => $"{f.Error.GetType().Name}: {f.Error.Message} / {f.Error.InnerException?.Message}"))
+        {
+            output.WriteLine($"{failure.Count()} × {failure.Key}");
+        }
 
-        (await MovedShardsAsync(database, port)).ShouldBeGreaterThan(0, "the rebalance moved shards onto the new worker");
+        var moved = await MovedShardsAsync(database, port);
+        output.WriteLine($"accounts shards on the new worker: {moved}");
+        moved.ShouldBeGreaterThan(0, "the rebalance moved shards onto the new worker");
         await AssertJournalAsync(database, ledger, load);
         (await ledger.VerifyAsync()).Ok.ShouldBeTrue("verification after the rebalance");
         await AssertReplaysAsync(ledger, load);
