@@ -93,9 +93,9 @@ public sealed class CitusCluster : IAsyncDisposable
         }.ConnectionString;
 
     /// <summary>
-    /// A new database on all three nodes with the citus extension in each, the coordinator's host
-    /// set and both workers added: ready for <c>create_distributed_table</c>. Returns the
-    /// coordinator's connection string.
+    /// A new database on every node (spare workers included) with the citus extension in each,
+    /// the coordinator's host set and both workers added: ready for <c>create_distributed_table</c>.
+    /// Returns the coordinator's connection string.
     /// </summary>
     public async Task<string> CreateDatabaseAsync(string purpose)
     {
@@ -119,7 +119,7 @@ public sealed class CitusCluster : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(ConnectionString(_ports[0], name, pooling: true)) { Options = "-c plan_cache_mode=auto" }.ConnectionString;
     }
 
-    /// <summary>Stops the three servers and deletes their files.</summary>
+    /// <summary>Stops the servers and deletes their files.</summary>
     public ValueTask DisposeAsync()
     {
         Stop();
