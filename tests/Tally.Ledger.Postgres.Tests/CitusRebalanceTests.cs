@@ -37,8 +37,8 @@ public sealed class CitusRebalanceTests(ITestOutputHelper output)
             accounts.Select(a => (LedgerCommand)new Grant(a, new Credits(Granted))).ToList(), BatchMode.Independent));
         grants.Results.ShouldAllBe(r => r.Succeeded);
 
-        var load = new ChargeLoad(ledger, accounts);
-        var running = load.Start(Callers);
+        await using var load = new ChargeLoad(ledger, accounts);
+        load.Start(Callers);
         await load.WaitForAsync(Accounts, Deadline); // the load is in full swing before the move
 
         var before = load.Acknowledged.Count;
@@ -59,9 +59,10 @@ public sealed class CitusRebalanceTests(ITestOutputHelper output)
         var during = load.Acknowledged.Count - before;
         var failedDuring = load.Failed.Count;
 
-        // Charges keep landing after the cutover, on every shard (the moved ones included).
+        // Charges keep landing after the cutover (as many again as there are accounts, so the
+        // moved shards' accounts almost surely among them).
         await load.WaitForAsync(load.Acknowledged.Count + Accounts, Deadline);
-        await load.StopAsync(running);
+        await load.StopAsync();
         output.WriteLine($"add node + rebalance: {rebalanced.TotalSeconds:0.0} s; charges acknowledged before {before}, during {during}, in all {load.Acknowledged.Count}; failed during {failedDuring}, in all {load.Failed.Count}");
         foreach (var failure in load.Failed.GroupBy(f => $"{f.Error.GetType().Name}: {f.Error.Message} / {f.Error.InnerException?.Message}"))
         {
@@ -165,9 +166,10 @@ public sealed class CitusRebalanceTests(ITestOutputHelper output)
     }
 
     /// <summary>Callers charging random accounts, each charge with a key of its own, until stopped.</summary>
-    private sealed class ChargeLoad(CreditLedger ledger, string[] accounts)
+    private sealed class ChargeLoad(CreditLedger ledger, string[] accounts) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
+        private Task _running = Task.CompletedTask;
 
         public string[] AccountIds => accounts;
 
@@ -175,7 +177,7 @@ public sealed class CitusRebalanceTests(ITestOutputHelper output)
 
         public ConcurrentQueue<(LedgerRequest Request, Exception Error)> Failed { get; } = new();
 
-        public Task Start(int callers) => Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
+        public void Start(int callers) => _running = Task.WhenAll(Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
             var random = new Random(caller);
             while (!_stop.IsCancellationRequested)
@@ -206,10 +208,18 @@ public sealed class CitusRebalanceTests(ITestOutputHelper output)
             }
         }
 
-        public async Task StopAsync(Task running)
+        /// <summary>Stops the callers and waits for them; an assertion one of them failed is thrown here.</summary>
+        public async Task StopAsync()
         {
             await _stop.CancelAsync();
-            await running;
+            await _running;
+        }
+
+        /// <summary>Stops the callers if the test ended early (its own failure is what counts then).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAny(_running);
             _stop.Dispose();
         }
     }
