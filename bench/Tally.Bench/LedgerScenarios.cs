@@ -7,8 +7,8 @@ using Tally.Ledger.Storage;
 
 namespace Tally.Bench;
 
-/// <summary>Library-level charge loads over any store.</summary>
-public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null, RuleSet? rules = null)
+/// <summary>Library-level charge loads over any store (group commit on unless <paramref name="groupCommit"/> is false: one transaction per request).</summary>
+public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null, RuleSet? rules = null, bool groupCommit = true)
 {
     /// <summary>The feature <c>--rules</c> runs charge (1 credit per use), with or without rules on it.</summary>
     public const string RuleFeature = "bench.rules";
@@ -18,6 +18,7 @@ public sealed class LedgerScenarios(ILedgerStore store, int? lanes = null, RuleS
         InitialAmount = 0,
         MaxBalance = 1_000_000_000_000,
         MaxPerOperation = 1_000_000_000_000,
+        GroupCommit = groupCommit,
         GroupCommitLanes = lanes,
         Rules = rules ?? RuleSet.Empty,
     }, TimeProvider.System);

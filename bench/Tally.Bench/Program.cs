@@ -28,7 +28,8 @@ var bouncer = new Option<bool>("--pgbouncer") { Description = "Only pgbouncer's 
 var markdown = new Option<bool>("--markdown") { Description = "Also print the table as Markdown (for bench/README.md's history)" };
 var rules = new Option<bool>("--rules") { Description = "Also charge a feature through the library with no rules and with a first-use discount + daily allowance on it (docs/rules.md), random and hot, per store" };
 var fraud = new Option<bool>("--fraud") { Description = "Only fraud detection's cost: HTTP charges with CREDIT_ENABLE_FRAUD_DETECTION off and on, alternating (off, on, on, off), per store; the first --http-callers size is the load" };
-var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, fraud, bouncer, markdown, rules };
+var citus = new Option<bool>("--citus") { Description = "Only plain PostgreSQL vs Citus (a coordinator and two workers on this box, durable like the PostgreSQL): library charges on random accounts with group commit on and off, and the HTTP peak, per store (docs/scaling.md)" };
+var root = new RootCommand("Tally benchmark: charges/s through the ledger next to pgbench") { seconds, warmupSeconds, accounts, only, randomCallers, hotCallers, httpCallers, httpRate, lanes, skipBaseline, httpClient, storm, sse, sseRate, outbox, analytics, fraud, bouncer, markdown, rules, citus };
 root.SetAction(async (parse, ct) =>
 {
     var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
@@ -133,6 +134,47 @@ root.SetAction(async (parse, ct) =>
             await using var store = new PostgresLedgerStore(connection);
             var result = await new LedgerScenarios(store, parse.GetValue(lanes)).ChargeRandomAsync($"library charges, {name}, {c} callers", ids, c, warmup, duration);
             results.Add(new ResultRow(result, "", null));
+        }
+
+        ResultTable.Write(results, parse.GetValue(markdown));
+        return 0;
+    }
+
+    if (parse.GetValue(citus))
+    {
+        // The same loads on the durable PostgreSQL and on a durable Citus cluster of this process's
+        // own: three more PostgreSQL servers on the same cores, so this measures Citus's overhead
+        // per charge, not what it gains with machines of its own.
+        var plain = await (await PgServer.DurableAsync()).CreateDatabaseAsync("citusbase");
+        await using var cluster = await CitusCluster.StartPrivateAsync(durable: true);
+        var distributed = await cluster.CreateDatabaseAsync("bench");
+        var baseline = new Dictionary<bool, LoadResult>();
+        foreach (var (name, database) in new[] { ("PostgreSQL", plain), ("Citus", distributed) })
+        {
+            string[] ids;
+            LoadResult? grouped = null;
+            await using (var store = new PostgresLedgerStore(database))
+            {
+                await store.MigrateAsync(ct);
+                ids = await new LedgerScenarios(store).SeedAsync("bench", rows);
+                await store.ExecuteAsync("ANALYZE", ct);
+                foreach (var groupCommit in (bool[])[true, false])
+                {
+                    var scenarios = new LedgerScenarios(store, parse.GetValue(lanes), groupCommit: groupCommit);
+                    var run = await scenarios.ChargeRandomAsync($"library {name} random accounts, group commit {(groupCommit ? "on" : "off")}, c={c}", ids, c, warmup, duration);
+                    grouped ??= run;
+                    results.Add(baseline.TryGetValue(groupCommit, out var pgRun)
+                        ? new ResultRow(run, "PostgreSQL, same mode", run.PerSecond / pgRun.PerSecond)
+                        : new ResultRow(run, "baseline", null));
+                    baseline.TryAdd(groupCommit, run);
+                    await scenarios.Ledger.DisposeAsync();
+                }
+            }
+
+            await RunHttpAsync(name, database, ids, grouped!);
+            await using var check = new PostgresLedgerStore(database);
+            var report = await new LedgerScenarios(check).Ledger.VerifyAsync(ct);
+            AnsiConsole.MarkupLine($"{name} verify after the runs: {(report.Ok ? "[green]0 violations[/]" : $"[red]{report.Violations.Count} violations[/]")}");
         }
 
         ResultTable.Write(results, parse.GetValue(markdown));

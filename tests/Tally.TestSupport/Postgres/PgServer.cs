@@ -135,21 +135,21 @@ public sealed class PgServer : IAsyncDisposable
     internal static bool AsRoot => Environment.UserName == "root";
 
     /// <summary>
-    /// Leaves 2 GB of write-ahead log segments ready for reuse, as on a server that has been
+    /// Leaves <paramref name="segments"/> write-ahead log segments of 16 MB (2 GB by default) ready for reuse, as on a server that has been
     /// running a while. A new cluster has none: each 16 MB segment is created (zero-filled and
     /// synced) when the log first reaches it, and every commit waits meanwhile — 15–45 ms stalls,
     /// about one a second at benchmark load, that a running server never sees (it recycles its
     /// old segments at each checkpoint, up to <c>min_wal_size</c>).
     /// </summary>
-    private static async Task PrefillWalAsync(string connectionString)
+    internal static async Task PrefillWalAsync(string connectionString, int segments = 128)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            """
+            $$"""
             DO $$
             BEGIN
-                FOR i IN 1..128 LOOP
+                FOR i IN 1..{{segments}} LOOP
                     PERFORM pg_logical_emit_message(false, 'tally-prefill', 'x');
                     PERFORM pg_switch_wal();
                 END LOOP;
