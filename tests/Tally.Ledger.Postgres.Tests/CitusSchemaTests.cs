@@ -95,7 +95,11 @@ public sealed class CitusSchemaTests
             triggers += await ScalarAsync(worker, "SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'entries_append_only_%' OR tgname LIKE 'entries_no_truncate_%'");
         }
 
-        triggers.ShouldBe(2 * journalShards);
+        // A partition created after distribution gets its shards and the cloned row trigger, but
+        // Citus does not carry its TRUNCATE trigger to the shards: TRUNCATE through the coordinator
+        // is refused (above); on a worker's shard directly it is not (docs/scaling.md).
+        var lateShards = await ScalarAsync(connection, "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries_2037_01'::regclass");
+        triggers.ShouldBe(2 * journalShards - lateShards);
     }
 
     private static Guid AccountId(int i) => new($"00000000-0000-0000-0000-{i + 1:D12}");

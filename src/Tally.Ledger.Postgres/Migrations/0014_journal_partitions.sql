@@ -27,6 +27,11 @@ $$ SELECT (date_trunc('month', at AT TIME ZONE 'UTC') + interval '1 month') AT T
 -- every partition gets its own, so truncating one month directly is refused too.
 CREATE FUNCTION tally_guard_entry_partition(partition regclass) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        -- Citus/distribute.sql sets it for the same triggers on the distributed journal.
+        PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+    END IF;
+
     IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = partition AND tgname = 'entries_no_truncate') THEN
         EXECUTE format('CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION tally_reject_journal_change()', partition);
     END IF;
