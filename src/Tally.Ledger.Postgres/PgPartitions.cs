@@ -20,7 +20,10 @@ internal static class PgPartitions
     {
         ArgumentOutOfRangeException.ThrowIfNegative(monthsAhead);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
+        // Creating a partition locks the whole journal exclusively; behind a long reader (a backup's
+        // snapshot, a report) it would hold every charge queued behind it. Give up after 2 s instead:
+        // months are made three ahead, so the next hourly run has plenty of chances.
+        await using (var lockCommand = new NpgsqlCommand($"SET LOCAL lock_timeout = '2s'; SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
         {
             await lockCommand.ExecuteNonQueryAsync(ct);
         }

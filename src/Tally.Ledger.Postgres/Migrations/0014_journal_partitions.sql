@@ -99,9 +99,19 @@ $$;
 
 DO $$
 DECLARE
-    newest   timestamptz;
-    boundary timestamptz;
+    newest      timestamptz;
+    boundary    timestamptz;
+    distributed boolean := false;
 BEGIN
+    -- A schema distributed over Citus before this migration would need its journal converted on
+    -- every shard; Citus does not run the ledger's writes yet (docs/scaling.md), so refuse clearly.
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_dist_partition WHERE logicalrelid = ''entries''::regclass)' INTO distributed;
+        IF distributed THEN
+            RAISE EXCEPTION 'migration 0014 cannot partition a journal already distributed over Citus; migrate a plain PostgreSQL database, then distribute it';
+        END IF;
+    END IF;
+
     SELECT max(created_at) INTO newest FROM entries;
     boundary := greatest(tally_month_start(now()), tally_next_month(COALESCE(newest, '-infinity')));
 
