@@ -4,6 +4,7 @@ using Shouldly;
 using Tally.Ledger.Postgres;
 using Tally.Server.Hosting;
 using Tally.TestSupport.Postgres;
+using Xunit;
 
 namespace Tally.Server.Tests;
 
