@@ -14,11 +14,12 @@ internal static class PgMigrator
     public static IReadOnlyList<MigrationScript> Scripts { get; } =
         MigrationScripts.Load(typeof(PgMigrator).Assembly, "Tally.Ledger.Postgres.Migrations.");
 
-    public static async Task<int> MigrateAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>Applies every pending migration up to version <paramref name="through"/> (tests stop early to migrate an older schema with data).</summary>
+    public static async Task<int> MigrateAsync(NpgsqlConnection connection, CancellationToken ct, int through = int.MaxValue)
     {
         await EnsureTableAsync(connection, ct);
         var applied = 0;
-        foreach (var script in Scripts)
+        foreach (var script in Scripts.Where(s => s.Version <= through))
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({LockKey})", connection, transaction))
@@ -35,7 +36,8 @@ internal static class PgMigrator
                 }
             }
 
-            await using (var run = new NpgsqlCommand(script.Sql, connection, transaction))
+            // A migration may convert a large table in place (0014 scans the journal once): no timeout.
+            await using (var run = new NpgsqlCommand(script.Sql, connection, transaction) { CommandTimeout = 0 })
             {
                 await run.ExecuteNonQueryAsync(ct);
             }

@@ -252,11 +252,16 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
             return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var triggers = await CountAsync("SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'entries'::regclass AND tgname IN ('entries_append_only', 'entries_no_truncate') AND tgenabled <> 'D'");
+        // Both triggers on the journal and on each of its partitions (a TRUNCATE trigger is per table).
+        var unguarded = await CountAsync(
+            """
+            SELECT COUNT(*) FROM (SELECT 'entries'::regclass::oid AS rel UNION ALL SELECT inhrelid FROM pg_inherits WHERE inhparent = 'entries'::regclass) t
+            WHERE (SELECT COUNT(*) FROM pg_trigger g WHERE g.tgrelid = t.rel AND g.tgname IN ('entries_append_only', 'entries_no_truncate') AND g.tgenabled <> 'D') <> 2
+            """);
         var accounts = await CountAsync(LedgerSql.CountAccounts);
         var entries = await CountAsync(LedgerSql.CountEntries);
         await transaction.CommitAsync(cancellationToken);
-        return new VerificationData(rows, triggers == 2, accounts, entries);
+        return new VerificationData(rows, unguarded == 0, accounts, entries);
     }
 
     /// <summary>Runs a raw statement (tests use it to corrupt data on purpose; the CLI for maintenance).</summary>

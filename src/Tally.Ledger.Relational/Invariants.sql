@@ -96,6 +96,23 @@ JOIN account_seqs s ON s.account_id = a.id
 JOIN (SELECT account_id, MAX(seq) AS seq FROM entries GROUP BY account_id) m ON m.account_id = a.id
 WHERE m.seq > s.seq;
 
+-- check: journal_keys
+-- Two entries with one id, or two entries of one account with one seq. On PostgreSQL the unique
+-- keys include the partition key since migration 0014 ((id, created_at), (account_id, seq,
+-- created_at)), so they no longer catch such a pair in different months; the engine never writes
+-- one (random ids, seqs numbered under the account's row lock), and this check proves it.
+SELECT COALESCE(MIN(a.external_id), '?') AS account, NULL AS unit, 1 AS expected, CAST(COUNT(*) AS BIGINT) AS actual, e.id AS item
+FROM entries e
+LEFT JOIN accounts a ON a.id = e.account_id
+GROUP BY e.id
+HAVING COUNT(*) > 1
+UNION ALL
+SELECT COALESCE(MIN(a.external_id), CAST(e.account_id AS TEXT)), NULL, 1, CAST(COUNT(*) AS BIGINT), NULL
+FROM entries e
+LEFT JOIN accounts a ON a.id = e.account_id
+GROUP BY e.account_id, e.seq
+HAVING COUNT(*) > 1;
+
 -- check: transfers_balance
 SELECT MIN(a.external_id) AS account, MIN(e.unit) AS unit, 2 AS expected,
        CAST(COUNT(*) AS BIGINT) AS actual, NULL AS item

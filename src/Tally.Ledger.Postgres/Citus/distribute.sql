@@ -19,7 +19,8 @@ ALTER TABLE hold_pins ADD FOREIGN KEY (account_id, lot_id) REFERENCES lots (acco
 ALTER TABLE balances DROP CONSTRAINT balances_account_id_fkey;
 ALTER TABLE lots DROP CONSTRAINT lots_account_id_fkey;
 ALTER TABLE holds DROP CONSTRAINT holds_account_id_fkey;
-ALTER TABLE entries DROP CONSTRAINT entries_pkey, ADD PRIMARY KEY (account_id, id);
+-- entries is partitioned by month (migration 0014): its keys carry created_at as well.
+ALTER TABLE entries DROP CONSTRAINT entries_pkey, ADD PRIMARY KEY (account_id, id, created_at);
 CREATE INDEX entries_id ON entries (id);
 ALTER TABLE burns DROP CONSTRAINT burns_pkey, ADD PRIMARY KEY (account_id, entry_id, lot_id);
 -- An external id names one account. Unique across shards it cannot be as a constraint on

@@ -32,6 +32,7 @@ public static class Checks
         ["lot_lineage"] = (3, "lot spent (amount − remaining) ≠ Σ burns + Σ active pins"),
         ["hold_pins"] = (3, "hold amount ≠ Σ pins + unbacked, or captured outside 0..amount"),
         ["account_seq"] = (1, "account seq behind its newest entry"),
+        ["journal_keys"] = (5, "two entries share an id, or two entries of one account share a seq"),
         ["transfers_balance"] = (6, "a transfer's two entries do not cancel out"),
         ["references"] = (5, "a row points at a missing account, unit, lot or entry, or at another account's"),
         ["append_only"] = (5, "the journal does not reject UPDATE/DELETE"),

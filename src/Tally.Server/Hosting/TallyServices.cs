@@ -51,6 +51,7 @@ public static class TallyServices
         services.AddSingleton<ApiKeyCache>();
         services.AddSingleton<ClientTokens>();
         services.AddHostedService<ExpirySweeper>();
+        services.AddHostedService<JournalPartitionMaintainer>();
         services.AddSingleton(sp => (Tally.Ledger.Analytics.IAnalyticsStore)sp.GetRequiredService<ILedgerStore>());
         services.AddHostedService<Features.Analytics.AnalyticsFolder>();
         services.AddSingleton<ChangeHub>();
