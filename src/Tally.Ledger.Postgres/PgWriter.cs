@@ -83,10 +83,49 @@ internal static partial class PgWriter
         void Add(string sql, params object[] values);
     }
 
-    /// <summary>Each statement a command of its own in the batch (Citus plans each on its own).</summary>
-    private sealed class SeparateWrites(NpgsqlBatch batch) : IWrites
+    /// <summary>
+    /// Each statement a command of its own in the batch (Citus plans each on its own). An insert
+    /// from arrays (<c>INSERT … SELECT * FROM unnest($1::t[], …)</c>) becomes a multi-row
+    /// <c>INSERT … VALUES</c> with one parameter per value: Citus routes each row to its shard from
+    /// the coordinator's plan, where an insert from a function's rows goes through an intermediate
+    /// result on the coordinator first.
+    /// </summary>
+    private sealed partial class SeparateWrites(NpgsqlBatch batch) : IWrites
     {
-        public void Add(string sql, params object[] values) => PgLoader.Add(batch, sql, values);
+        private const string FromArrays = "SELECT * FROM unnest(";
+
+        public void Add(string sql, params object[] values)
+        {
+            var start = sql.IndexOf(FromArrays, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                PgLoader.Add(batch, sql, values);
+                return;
+            }
+
+            var end = sql.IndexOf(')', start + FromArrays.Length);
+            var types = ArrayParameter().Matches(sql[start..end]).Select(m => m.Groups[1].Value).ToArray();
+            var columns = values.Cast<Array>().ToArray();
+            var command = new NpgsqlBatchCommand();
+            var rows = new List<string>();
+            for (var row = 0; row < columns[0].Length; row++)
+            {
+                var cells = new string[columns.Length];
+                for (var column = 0; column < columns.Length; column++)
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = columns[column].GetValue(row) ?? DBNull.Value });
+                    cells[column] = $"${command.Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)}::{types[column]}";
+                }
+
+                rows.Add("(" + string.Join(", ", cells) + ")");
+            }
+
+            command.CommandText = sql[..start] + "VALUES " + string.Join(", ", rows) + sql[(end + 1)..];
+            batch.BatchCommands.Add(command);
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"\$\d+::(\w+)\[\]")]
+        private static partial System.Text.RegularExpressions.Regex ArrayParameter();
     }
 
     /// <summary>Statements joined into one: <c>WITH w0 AS (…), w1 AS (…) SELECT 1</c>, parameters renumbered.</summary>
