@@ -126,14 +126,6 @@ public sealed class CitusCluster : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>
-    /// Runs its arguments with every file descriptor above stderr closed, so the servers do not
-    /// keep open what the test process inherited — the shared build lock above all, which a
-    /// surviving server would otherwise hold for every other build on the machine.
-    /// </summary>
-    private const string CloseInheritedFiles =
-        "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] 2>/dev/null && eval \"exec $n>&-\"; done; exec \"$0\" \"$@\"";
-
     private static async Task<CitusCluster> StartAsync(bool durable, int spareWorkers)
     {
         if (!IsInstalled)
@@ -152,6 +144,7 @@ public sealed class CitusCluster : IAsyncDisposable
         var ports = new int[nodes.Length];
         var cluster = new CitusCluster(root, nodes, ports, spareWorkers);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
+        PgServer.RemoveWhenThisProcessEnds(root, nodes.Select(n => Path.Combine(root, n)));
         var settings = (durable
                 ? "-c shared_buffers=128MB -c max_wal_size=8GB -c min_wal_size=1GB -c checkpoint_timeout=30min"
                 : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB") +
@@ -172,7 +165,7 @@ public sealed class CitusCluster : IAsyncDisposable
                               $"-c shared_preload_libraries=citus -c max_prepared_transactions=300 {settings} " +
                               // Four shards per table, not 32: tests make many small databases.
                               "-c citus.shard_count=4";
-                PgServer.Run("bash", ["-c", CloseInheritedFiles, $"{PgServer.Bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, nodes[i] + ".log"), "-w", "-t", "60", "-o", options, "start"], PgServer.AsRoot);
+                PgServer.Run("bash", ["-c", PgServer.CloseInheritedFiles, $"{PgServer.Bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, nodes[i] + ".log"), "-w", "-t", "60", "-o", options, "start"], PgServer.AsRoot);
             }
 
             if (durable)

@@ -99,9 +99,10 @@ public sealed class PgServer : IAsyncDisposable
         Run($"{bin}/initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
         var port = FreePort();
         var options = $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 {settings}";
-        Run($"{bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
+        Run("bash", ["-c", CloseInheritedFiles, $"{bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", options, "start"], asRoot);
         var server = new PgServer($"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Pooling=false", root, options);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        RemoveWhenThisProcessEnds(root, [data]);
         if (durable)
         {
             await PrefillWalAsync(server.AdminConnectionString);
@@ -228,6 +229,34 @@ public sealed class PgServer : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    /// <summary>
+    /// <c>bash -c</c> prefix that closes every inherited descriptor above stderr, then runs its
+    /// arguments: a server started through it never holds a file of the test host's (such as the
+    /// shared build lock) after the host is gone.
+    /// </summary>
+    internal const string CloseInheritedFiles =
+        "for f in /proc/self/fd/*; do n=${f##*/}; [ \"$n\" -gt 2 ] 2>/dev/null && eval \"exec $n>&-\"; done; exec \"$0\" \"$@\"";
+
+    /// <summary>
+    /// Stops the servers of <paramref name="dataDirectories"/> and deletes <paramref name="root"/>
+    /// once this process has ended, however it ends: a test host that vstest kills never runs its
+    /// exit handlers, and its clusters used to outlive it. A detached watcher with no inherited
+    /// files polls for this process's id (it waits for an exit; no test waits on it).
+    /// </summary>
+    internal static void RemoveWhenThisProcessEnds(string root, IEnumerable<string> dataDirectories)
+    {
+        var runAs = AsRoot ? "runuser -u postgres -- " : "";
+        var stops = string.Concat(dataDirectories.Select(d => $"{runAs}'{Bin}/pg_ctl' -D '{d}' -m immediate -w -t 30 stop; "));
+        var watch = $"exec 0</dev/null 1>/dev/null 2>&1; while kill -0 {Environment.ProcessId}; do sleep 2; done; {stops}rm -rf '{root}'";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var a in new[] { "bash", "-c", CloseInheritedFiles, "bash", "-c", watch })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var watcher = Process.Start(start) ?? throw new InvalidOperationException("could not start the cluster's watcher");
     }
 
     internal static void Run(string file, string[] args, bool asPostgres)

@@ -43,9 +43,10 @@ public sealed class PgStandby : IAsyncDisposable
             var port = PgServer.FreePort();
             // pg_ctl -w returns when the standby is ready: for a hot standby, accepting read-only
             // connections. A hot standby needs max_connections at least the primary's (PgServer's 400).
-            PgServer.Run($"{PgServer.Bin}/pg_ctl", ["-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 -c hot_standby=on -c fsync=off", "start"], PgServer.AsRoot);
+            PgServer.Run("bash", ["-c", PgServer.CloseInheritedFiles, $"{PgServer.Bin}/pg_ctl", "-D", data, "-l", Path.Combine(root, "pg.log"), "-w", "-t", "60", "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=400 -c hot_standby=on -c fsync=off", "start"], PgServer.AsRoot);
             var standby = new PgStandby(primary, root, port);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => standby.Stop();
+            PgServer.RemoveWhenThisProcessEnds(root, [data]);
             return standby;
         }
         catch (InvalidOperationException e)
