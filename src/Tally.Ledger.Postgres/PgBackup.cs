@@ -168,7 +168,17 @@ internal sealed class PgRestoreTarget : IRestoreTarget
                 types[(reader.GetString(0), reader.GetString(1))] = reader.GetString(2);
             }
 
-            return new PgRestoreTarget(connection, transaction, types);
+            var target = new PgRestoreTarget(connection, transaction, types);
+            if (target.Distributed)
+            {
+                // Distributed and reference tables are read and written in one transaction, which
+                // Citus allows over one connection per worker (sequential mode), not parallel ones.
+                await reader.DisposeAsync();
+                await using var sequential = new NpgsqlCommand("SET LOCAL citus.multi_shard_modify_mode = 'sequential'", connection, transaction);
+                await sequential.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return target;
         }
         catch
         {
@@ -176,6 +186,9 @@ internal sealed class PgRestoreTarget : IRestoreTarget
             throw;
         }
     }
+
+    /// <summary>Whether the database is distributed over Citus (it has the Citus-only account_external_ids table).</summary>
+    private bool Distributed => _types.Keys.Any(k => k.Table == "account_external_ids");
 
     public async Task<bool> HoldsDataAsync(CancellationToken cancellationToken)
     {
@@ -187,11 +200,21 @@ internal sealed class PgRestoreTarget : IRestoreTarget
     {
         // The journal's append-only triggers refuse the DELETE; disabling them is part of this
         // transaction (and locks the table until it ends), so no other writer ever sees them off.
-        var statements = new List<string> { "ALTER TABLE entries DISABLE TRIGGER USER" };
+        // On Citus the triggers stay on (Citus refuses to switch them inside this transaction): a
+        // journal that holds rows refuses the DELETE, so restore there needs an empty database.
+        var statements = Distributed ? new List<string>() : ["ALTER TABLE entries DISABLE TRIGGER USER"];
         statements.AddRange(BackupTables.All.Reverse().Select(t => $"DELETE FROM {t.Name}"));
         statements.AddRange(BackupTables.Derived.Select(t => $"DELETE FROM {t}"));
         statements.Add("DELETE FROM commit_markers");
-        statements.Add("ALTER TABLE entries ENABLE TRIGGER USER");
+        if (Distributed)
+        {
+            statements.Add("DELETE FROM account_external_ids");
+        }
+
+        if (!Distributed)
+        {
+            statements.Add("ALTER TABLE entries ENABLE TRIGGER USER");
+        }
         await using var command = new NpgsqlCommand(string.Join(";\n", statements), _connection, _transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -232,7 +255,10 @@ internal sealed class PgRestoreTarget : IRestoreTarget
         // Identity and serial columns were given their values: move their sequences past them.
         var statements = BackupTables.All.Where(t => t.Identity is not null)
             .Select(t => $"SELECT setval(pg_get_serial_sequence('{t.Name}', '{t.Identity}'), COALESCE((SELECT max({t.Identity}) FROM {t.Name}), 0) + 1, false)")
-            .Append(BackupTables.ResetAnalyticsState);
+            .Append(BackupTables.ResetAnalyticsState)
+            // On Citus an external id is found through account_external_ids (Citus/distribute.sql),
+            // which backups leave out like every store-specific table: rebuilt from the accounts.
+            .Concat(Distributed ? ["INSERT INTO account_external_ids (external_id, account_id) SELECT external_id, id FROM accounts"] : []);
         await using (var command = new NpgsqlCommand(string.Join(";\n", statements), _connection, _transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken);

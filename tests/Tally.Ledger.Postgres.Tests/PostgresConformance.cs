@@ -58,4 +58,14 @@ public sealed class PostgresCrashTests
         await store.MigrateAsync(CancellationToken.None);
         await CrashRecovery.RunAsync(store, database);
     }
+
+    /// <summary>The same on Citus: the killed writer's open distributed transactions are rolled back on every node.</summary>
+    [CitusFact]
+    public async Task On_citus_killing_a_writer_process_mid_batch_loses_no_acknowledged_charge_while_another_process_writes_too()
+    {
+        var database = await (await CitusCluster.SharedAsync()).CreateDatabaseAsync("crash");
+        await using var store = new PostgresLedgerStore(database);
+        await store.MigrateAsync(CancellationToken.None);
+        await CrashRecovery.RunAsync(store, database);
+    }
 }
