@@ -206,15 +206,7 @@ internal sealed class PgRestoreTarget : IRestoreTarget
         statements.AddRange(BackupTables.All.Reverse().Select(t => $"DELETE FROM {t.Name}"));
         statements.AddRange(BackupTables.Derived.Select(t => $"DELETE FROM {t}"));
         statements.Add("DELETE FROM commit_markers");
-        if (Distributed)
-        {
-            statements.Add("DELETE FROM account_external_ids");
-        }
-
-        if (!Distributed)
-        {
-            statements.Add("ALTER TABLE entries ENABLE TRIGGER USER");
-        }
+        statements.Add(Distributed ? "DELETE FROM account_external_ids" : "ALTER TABLE entries ENABLE TRIGGER USER");
         await using var command = new NpgsqlCommand(string.Join(";\n", statements), _connection, _transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -38,7 +38,7 @@ internal static partial class PgWriter
         {
             var combined = new CombinedWrite();
             combined.Add(PgSql.InsertMarker, marker);
-            AddAccount(combined, snapshot.Accounts.Values.ToList(), shard: null);
+            AddAccount(combined, snapshot.Accounts.Values, shard: null);
             AddIdempotency(combined, snapshot.NewIdempotency);
             AddOutbox(combined, snapshot);
             batch.BatchCommands.Add(combined.ToCommand());
@@ -53,7 +53,7 @@ internal static partial class PgWriter
     /// Every row the accounts own. <paramref name="shard"/>: on Citus, the one account they are,
     /// named in each update's WHERE so that it routes to that account's shard.
     /// </summary>
-    private static void AddAccount(IWrites writes, List<AccountRow> accounts, Guid? shard)
+    private static void AddAccount(IWrites writes, IEnumerable<AccountRow> accounts, Guid? shard)
     {
         AddAccounts(writes, accounts, shard);
         AddBalances(writes, accounts, shard);
@@ -172,7 +172,7 @@ internal static partial class PgWriter
     [System.Text.RegularExpressions.GeneratedRegex(@"\$(\d+)")]
     private static partial System.Text.RegularExpressions.Regex Parameter();
 
-    private static void AddAccounts(IWrites batch, List<AccountRow> accounts, Guid? shard)
+    private static void AddAccounts(IWrites batch, IEnumerable<AccountRow> accounts, Guid? shard)
     {
         var inserted = accounts.Where(a => a.IsNew).ToList();
         if (inserted.Count > 0)
@@ -198,7 +198,7 @@ internal static partial class PgWriter
         }
     }
 
-    private static void AddBalances(IWrites batch, List<AccountRow> accounts, Guid? shard)
+    private static void AddBalances(IWrites batch, IEnumerable<AccountRow> accounts, Guid? shard)
     {
         // Rows the transaction loaded are updated (a plain UPDATE, HOT); rows it created are inserted.
         var rows = accounts.SelectMany(a => a.Balances.Values).Where(b => b.IsNew || b.IsDirty).ToList();
@@ -217,7 +217,7 @@ internal static partial class PgWriter
         }
     }
 
-    private static void AddLots(IWrites batch, List<AccountRow> accounts, Guid? shard)
+    private static void AddLots(IWrites batch, IEnumerable<AccountRow> accounts, Guid? shard)
     {
         var lots = accounts.SelectMany(a => a.Lots).ToList();
         var inserted = lots.Where(l => l.IsNew).ToList();
@@ -238,7 +238,7 @@ internal static partial class PgWriter
         }
     }
 
-    private static void AddHolds(IWrites batch, List<AccountRow> accounts, Guid? shard)
+    private static void AddHolds(IWrites batch, IEnumerable<AccountRow> accounts, Guid? shard)
     {
         var holds = accounts.SelectMany(a => a.Holds).ToList();
         var inserted = holds.Where(h => h.IsNew).ToList();
@@ -267,7 +267,7 @@ internal static partial class PgWriter
         }
     }
 
-    private static void AddEntries(IWrites batch, List<AccountRow> accounts)
+    private static void AddEntries(IWrites batch, IEnumerable<AccountRow> accounts)
     {
         var entries = accounts.SelectMany(a => a.NewEntries).ToList();
         if (entries.Count > 0)
