@@ -19,14 +19,14 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
         var balance = await Server.BalanceAsync(account);
 
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         await page.GotoAsync("/admin/accounts");
         await AssertAccessibleAsync(page);
 
         await page.GetByLabel("Account id starts with").FillAsync(account[..12]);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = account }).ClickAsync();
-        await page.WaitForURLAsync($"**/admin/accounts/{account}");
+        await page.ExpectUrlAsync($"**/admin/accounts/{account}");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync($"Account {account}");
         await Assertions.Expect(page.Locator("[data-unit=credits] [data-field=available]")).ToHaveTextAsync(Format(balance));
         var journal = page.Locator("table", new() { Has = page.GetByText("Balance after") });
@@ -50,7 +50,7 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
         }
 
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         await page.GotoAsync("/admin/accounts?q=" + prefix);
         var rows = page.Locator("table tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(25);
@@ -68,7 +68,7 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
     public Task An_unknown_account_is_a_404_page() => RunAsync(async page =>
     {
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         var response = await page.GotoAsync("/admin/accounts/" + NewAccount("none"));
         response!.Status.ShouldBe(404);
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("There is no account");
@@ -230,7 +230,7 @@ public sealed class AdminAccountsTests(BrowserFixture browser, ServerFixture ser
     private static async Task OpenAccountAsync(IPage page, string account)
     {
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         await page.GotoAsync($"/admin/accounts/{account}");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync($"Account {account}");
     }

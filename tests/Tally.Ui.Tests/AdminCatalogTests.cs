@@ -35,7 +35,7 @@ public sealed class AdminCatalogTests(BrowserFixture browser, ServerFixture serv
         await page.GetByLabel("Bonus credits").FillAsync("25");
         await page.GetByLabel("Price (minor units, e.g. cents)").FillAsync("1234");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create package" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/catalog?done=created");
+        await page.ExpectUrlAsync("**/admin/catalog?done=created");
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Created.");
         var row = page.Locator("tr", new() { Has = page.GetByRole(AriaRole.Link, new() { Name = id, Exact = true }) });
         await Assertions.Expect(row).ToContainTextAsync("12.34 USD");

@@ -28,7 +28,7 @@ public sealed class AdminDashboardTests(BrowserFixture browser, ServerFixture se
         await RunAsync(own, async page =>
         {
             await SignInAsync(page);
-            await page.WaitForURLAsync("**/admin");
+            await page.ExpectUrlAsync("**/admin");
             await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard");
             await Assertions.Expect(page.Locator("#stat-accounts")).ToHaveTextAsync("1");
             await Assertions.Expect(page.Locator("#stat-active")).ToHaveTextAsync("1");
@@ -57,7 +57,7 @@ public sealed class AdminDashboardTests(BrowserFixture browser, ServerFixture se
         await RunAsync(own, async page =>
         {
             await SignInAsync(page);
-            await page.WaitForURLAsync("**/admin");
+            await page.ExpectUrlAsync("**/admin");
             await Assertions.Expect(page.GetByRole(AriaRole.Note)).ToContainTextAsync("CREDIT_ENABLE_ANALYTICS=true");
             await Assertions.Expect(page.Locator("#stat-accounts")).ToHaveTextAsync("1");
             await AssertAccessibleAsync(page);

@@ -15,7 +15,7 @@ public sealed class AdminLoginTests(BrowserFixture browser, ServerFixture server
         await AssertAccessibleAsync(page);
 
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         (await page.Locator("h1").TextContentAsync()).ShouldBe("Dashboard");
         await AssertAccessibleAsync(page);
     });
@@ -53,7 +53,7 @@ public sealed class AdminLoginTests(BrowserFixture browser, ServerFixture server
     public Task A_post_without_the_antiforgery_token_is_rejected() => RunAsync(async page =>
     {
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         // The session cookie goes along (same context); the form's hidden token does not.
         var response = await page.Context.APIRequest.PostAsync("/admin/logout", new() { Form = page.Context.APIRequest.CreateFormData() });
         response.Status.ShouldBe(400);
@@ -72,9 +72,9 @@ public sealed class AdminLoginTests(BrowserFixture browser, ServerFixture server
     public Task Signing_out_ends_the_session() => RunAsync(async page =>
     {
         await SignInAsync(page);
-        await page.WaitForURLAsync("**/admin");
+        await page.ExpectUrlAsync("**/admin");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/login");
+        await page.ExpectUrlAsync("**/admin/login");
         await page.GotoAsync("/admin");
         page.Url.ShouldContain("/admin/login");
     });

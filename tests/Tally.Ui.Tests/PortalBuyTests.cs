@@ -17,14 +17,14 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
         await AssertAccessibleAsync(page);
 
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" }).GetByRole(AriaRole.Link, new() { Name = "Buy credits" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/buy");
+        await page.ExpectUrlAsync("**/portal/buy");
         await AssertAccessibleAsync(page);
         await page.Locator("[data-package=\"starter\"]").GetByRole(AriaRole.Button, new() { Name = "Buy Starter" }).ClickAsync();
 
         // The sandbox's hosted checkout page, then back to the portal's result page.
-        await page.WaitForURLAsync("**/sandbox/dodo/checkout/**");
+        await page.ExpectUrlAsync("**/sandbox/dodo/checkout/**");
         await page.GetByRole(AriaRole.Button, new() { Name = "Pay", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/checkout/result?payment=pay_*");
+        await page.ExpectUrlAsync("**/portal/checkout/result?payment=pay_*");
         await Expect(page.Locator("#payment-status")).ToHaveTextAsync("Payment received: 500 credits added.");
         await Expect(PortalApi.LiveBalance(page)).ToHaveTextAsync(PortalApi.Shown(before + 500));
         await AssertAccessibleAsync(page);
@@ -43,12 +43,12 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
         await PortalApi.OpenPortalAsync(page, Server, account);
         await page.GotoAsync("/portal/buy");
         await page.Locator("[data-package=\"starter\"]").GetByRole(AriaRole.Button).ClickAsync();
-        await page.WaitForURLAsync("**/sandbox/dodo/checkout/**");
+        await page.ExpectUrlAsync("**/sandbox/dodo/checkout/**");
         var session = new Uri(page.Url).Segments[^1];
 
         // Back on the portal before paying (as when the provider's redirect beats its webhook): waiting.
         await page.GoBackAsync();
-        await page.WaitForURLAsync("**/portal/buy");
+        await page.ExpectUrlAsync("**/portal/buy");
         var payments = await page.Context.APIRequest.GetAsync($"/v1/payments?account={account}", new() { Headers = new Dictionary<string, string> { ["Authorization"] = "Bearer " + Server.AdminKey } });
         var paymentId = System.Text.Json.JsonDocument.Parse(await payments.TextAsync()).RootElement.GetProperty("data")[0].GetProperty("id").GetString();
         await page.GotoAsync("/portal/checkout/result?payment=" + paymentId);
@@ -110,9 +110,9 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
         await PortalApi.OpenPortalAsync(page, Server, account);
         await page.GotoAsync("/portal/buy?credits=750");
         await page.GetByRole(AriaRole.Button, new() { Name = "Buy 750 credits for $6.75" }).ClickAsync();
-        await page.WaitForURLAsync("**/sandbox/dodo/checkout/**");
+        await page.ExpectUrlAsync("**/sandbox/dodo/checkout/**");
         await page.GetByRole(AriaRole.Button, new() { Name = "Fail", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/checkout/result?payment=pay_*");
+        await page.ExpectUrlAsync("**/portal/checkout/result?payment=pay_*");
         await Expect(page.Locator("#payment-status")).ToHaveTextAsync("The payment did not go through. Nothing was charged.");
         await Expect(PortalApi.LiveBalance(page)).ToHaveTextAsync(PortalApi.Shown(before));
         await AssertAccessibleAsync(page);
@@ -214,7 +214,7 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
             {
                 await plain.GetByLabel("Credits", new() { Exact = true }).FillAsync(credits);
                 await plain.GetByRole(AriaRole.Button, new() { Name = "Get price" }).ClickAsync();
-                await plain.WaitForURLAsync($"**/portal/buy?credits={credits}");
+                await plain.ExpectUrlAsync($"**/portal/buy?credits={credits}");
                 (await plain.Locator("[data-quote-field=\"base\"]").TextContentAsync()).ShouldBe(basePrice);
                 (await plain.Locator("[data-quote-field=\"tier\"]").TextContentAsync()).ShouldBe(tier);
                 (await plain.Locator("[data-quote-field=\"savings\"]").TextContentAsync()).ShouldBe(savings);
@@ -231,7 +231,7 @@ public sealed class PortalBuyTests(BrowserFixture browser, ServerFixture server)
             // The server-priced Buy works without the script too: it opens the checkout at the quoted price.
             await plain.GotoAsync("/portal/buy?credits=2000");
             await plain.GetByRole(AriaRole.Button, new() { Name = "Buy 2,000 credits for $80.00" }).ClickAsync();
-            await plain.WaitForURLAsync("**/sandbox/dodo/checkout/**");
+            await plain.ExpectUrlAsync("**/sandbox/dodo/checkout/**");
             (await plain.Locator(".price").TextContentAsync()).ShouldNotBeNull().ShouldContain("80.00");
 
             // And the JS page passes the accessibility check with a server quote on it.

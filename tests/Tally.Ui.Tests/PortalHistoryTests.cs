@@ -20,7 +20,7 @@ public sealed class PortalHistoryTests(BrowserFixture browser, ServerFixture ser
 
         await PortalApi.OpenPortalAsync(page, Server, account);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" }).GetByRole(AriaRole.Link, new() { Name = "History" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/history");
+        await page.ExpectUrlAsync("**/portal/history");
         var rows = page.Locator("tbody tr");
         await Expect(rows).ToHaveCountAsync(25);
         await Expect(rows.First.Locator("td").Nth(3)).ToHaveTextAsync("charge 30");
@@ -39,7 +39,7 @@ public sealed class PortalHistoryTests(BrowserFixture browser, ServerFixture ser
         // Filtered to grants: the form keeps the choice, the table has grants only.
         await page.GetByLabel("Type").SelectOptionAsync("grant");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/history?type=grant**");
+        await page.ExpectUrlAsync("**/portal/history?type=grant**");
         await Expect(rows.Locator("td:nth-child(2)")).ToHaveTextAsync(Enumerable.Repeat("grant", grants).ToArray());
         await AssertAccessibleAsync(page);
 

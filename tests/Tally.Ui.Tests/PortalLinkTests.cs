@@ -12,7 +12,7 @@ public sealed class PortalLinkTests(BrowserFixture browser, ServerFixture server
         await EnsureAccountAsync(Server, account);
         var link = await PortalLinkAsync(Server, account);
         await page.GotoAsync(link);
-        await page.WaitForURLAsync("**/portal");
+        await page.ExpectUrlAsync("**/portal");
         (await page.Locator("[data-live-balance]").GetAttributeAsync("data-account")).ShouldBe(account);
         await AssertAccessibleAsync(page);
 
@@ -51,7 +51,7 @@ public sealed class PortalLinkTests(BrowserFixture browser, ServerFixture server
         await EnsureAccountAsync(Server, alice);
         await EnsureAccountAsync(Server, bob);
         await page.GotoAsync(await PortalLinkAsync(Server, alice));
-        await page.WaitForURLAsync("**/portal");
+        await page.ExpectUrlAsync("**/portal");
 
         // The portal has no account in its addresses to change; the session's stream token reads only its own account.
         var token = await page.Locator("[data-live-balance]").GetAttributeAsync("data-token");

@@ -14,7 +14,7 @@ public sealed class PortalSubscriptionTests(BrowserFixture browser, ServerFixtur
         await PortalApi.ChargeAsync(Server, account, 740);
         await PortalApi.OpenPortalAsync(page, Server, account);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" }).GetByRole(AriaRole.Link, new() { Name = "Subscription" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/subscription");
+        await page.ExpectUrlAsync("**/portal/subscription");
         var bar = page.Locator("progress#period-usage");
         var warning = page.GetByRole(AriaRole.Status).Filter(new() { HasText = "of this period's credits" });
         await Expect(page.Locator("[data-plan=\"basic-monthly\"]")).ToContainTextAsync("Basic");
@@ -39,7 +39,7 @@ public sealed class PortalSubscriptionTests(BrowserFixture browser, ServerFixtur
 
         // Billing is managed on the provider's page (the sandbox's in the demo), which links back.
         await page.GetByRole(AriaRole.Button, new() { Name = "Manage billing" }).ClickAsync();
-        await page.WaitForURLAsync("**/sandbox/dodo/portal/**");
+        await page.ExpectUrlAsync("**/sandbox/dodo/portal/**");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Billing" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Back" })).ToHaveAttributeAsync("href", Server.BaseAddress.ToString().TrimEnd('/') + "/portal/subscription");
     });
@@ -54,7 +54,7 @@ public sealed class PortalSubscriptionTests(BrowserFixture browser, ServerFixtur
         await Expect(page.GetByText("You have no subscription.")).ToBeVisibleAsync();
         await AssertAccessibleAsync(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "See the plans" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/buy#plans");
+        await page.ExpectUrlAsync("**/portal/buy#plans");
         await Expect(page.Locator("[data-plan=\"basic-monthly\"]")).ToBeVisibleAsync();
     });
 }

@@ -16,7 +16,7 @@ internal static class PortalApi
         response.EnsureSuccessStatusCode();
         var link = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["url"]!;
         await page.GotoAsync(link);
-        await page.WaitForURLAsync("**/portal");
+        await page.ExpectUrlAsync("**/portal");
     }
 
     public static Task<JsonObject> GrantAsync(TallyTestServer server, string account, decimal amount, string? source = null) =>

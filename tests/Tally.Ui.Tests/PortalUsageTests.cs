@@ -19,7 +19,7 @@ public sealed class PortalUsageTests(BrowserFixture browser, ServerFixture serve
         await PortalApi.ChargeFeatureAsync(Server, account, "video.render", 2); // 100
         await PortalApi.OpenPortalAsync(page, Server, account);
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Portal" }).GetByRole(AriaRole.Link, new() { Name = "Usage" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/usage");
+        await page.ExpectUrlAsync("**/portal/usage");
         await Expect(page.Locator("tr[data-feature=\"video.render\"] td")).ToHaveTextAsync(["1", "100"]);
         await Expect(page.Locator("tr[data-feature=\"image.generate\"] td")).ToHaveTextAsync(["2", "40"]);
         await Expect(page.Locator("tbody tr").First).ToHaveAttributeAsync("data-feature", "video.render");
