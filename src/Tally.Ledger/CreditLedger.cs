@@ -90,15 +90,11 @@ public sealed class CreditLedger : IAsyncDisposable
         {
             RuleUsageSince = _options.Rules.NeedsUsage ? RuleUsageSince(now) : null,
         };
-        return _store.WriteAsync<IReadOnlyList<RequestOutcome>>(scope, now, snapshot =>
+        return _store.WriteAsync(scope, now, snapshot =>
         {
-            var outcomes = new RequestOutcome[requests.Count];
-            for (var i = 0; i < requests.Count; i++)
-            {
-                outcomes[i] = Decide(snapshot, requests[i]);
-            }
-
-            return outcomes;
+            // Units the locked rows use that this instance had not seen (created on another one).
+            _units.Learn(snapshot.Units);
+            return _engine.Run(requests, snapshot);
         }, cancellationToken);
     }
 
@@ -113,16 +109,6 @@ public sealed class CreditLedger : IAsyncDisposable
     /// <summary>Runs one command without idempotency, as the system actor.</summary>
     public async Task<LedgerOutcome> ExecuteAsync(LedgerCommand command, CancellationToken cancellationToken = default) =>
         (await ExecuteAsync(LedgerRequest.Of(command), cancellationToken)).Single;
-
-    private RequestOutcome Decide(LedgerSnapshot snapshot, LedgerRequest request)
-    {
-        foreach (var unit in snapshot.Units)
-        {
-            _units.Add(unit);
-        }
-
-        return _engine.Run(request, snapshot);
-    }
 
     /// <summary>The account with every balance, or null when unknown.</summary>
     public async Task<AccountView?> GetAccountAsync(string externalId, CancellationToken cancellationToken = default)

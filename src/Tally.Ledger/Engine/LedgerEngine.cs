@@ -11,6 +11,19 @@ namespace Tally.Ledger.Engine;
 /// </summary>
 public sealed class LedgerEngine(LedgerOptions options, IUnitCatalog units)
 {
+    /// <summary>Decides <paramref name="requests"/> in order against one snapshot, each with its own outcome (a group commit's batch).</summary>
+    public IReadOnlyList<RequestOutcome> Run(IReadOnlyList<LedgerRequest> requests, LedgerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var outcomes = new RequestOutcome[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            outcomes[i] = Run(requests[i], snapshot);
+        }
+
+        return outcomes;
+    }
+
     public RequestOutcome Run(LedgerRequest request, LedgerSnapshot snapshot)
     {
         if (request.Idempotency is { } idempotency && snapshot.Idempotency.TryGetValue(idempotency.Key, out var stored))

@@ -30,7 +30,14 @@ internal sealed class UnitCache(ILedgerStore store) : IUnitCatalog
         }
     }
 
-    public void Add(UnitInfo unit) => _units.TryAdd(unit.Key, unit);
+    /// <summary>Caches units read some other way (with a write's locked rows).</summary>
+    public void Learn(IEnumerable<UnitInfo> units)
+    {
+        foreach (var unit in units)
+        {
+            _units.TryAdd(unit.Key, unit);
+        }
+    }
 
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {

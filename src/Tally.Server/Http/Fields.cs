@@ -1,5 +1,6 @@
 using Tally.Ledger;
 using Tally.Ledger.Amounts;
+using Tally.Ledger.Commands;
 using Tally.Ledger.Engine;
 using Tally.Ledger.Model;
 
@@ -41,6 +42,43 @@ public sealed class Fields(CreditLedger ledger)
         }
 
         return unit;
+    }
+
+    /// <summary>How a charge or hold names its cost: an amount (in <paramref name="unitKey"/>, default credits), or a feature × quantity.</summary>
+    public async ValueTask<Price?> PriceAsync(decimal? amount, string? feature, decimal? quantity, string? unitKey, CancellationToken ct)
+    {
+        if (amount is not null && feature is not null)
+        {
+            Add("feature", FieldRules.AmountOrFeature);
+            return null;
+        }
+
+        if (feature is not null)
+        {
+            Check("feature", FieldRules.FeatureKey(feature));
+            var micros = Quantity(quantity);
+            if (unitKey is not null)
+            {
+                await UnitAsync(unitKey, ct);
+            }
+
+            return Ok ? Price.OfFeature(feature, micros) with { Unit = unitKey } : null;
+        }
+
+        if (quantity is not null)
+        {
+            Add("quantity", FieldRules.QuantityNeedsFeature);
+        }
+
+        if (amount is null)
+        {
+            Add("amount", FieldRules.AmountRequired);
+            return null;
+        }
+
+        var unit = await UnitAsync(unitKey, ct);
+        var minor = Amount(amount, unit);
+        return Ok ? Price.Of(minor!.Value, unit!.Key) : null;
     }
 
     /// <summary>An amount in minor units of <paramref name="unit"/> (<see cref="FieldRules.Amount(decimal, UnitInfo, long, out Credits, bool)"/>).</summary>

@@ -18,7 +18,7 @@ public sealed class HttpIdempotency(IAccessStore store, TimeProvider time)
     public async Task<BytesResult> RunWithBodyAsync<T>(HttpContext http, Func<JsonBody<T>, Task<BytesResult>> work, bool allowEmpty = false)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var (body, problem) = await Requests.BodyAsync<T>(http, allowEmpty);
+        var (body, problem) = await JsonBodyReader.ReadAsync<T>(http, allowEmpty);
         return problem ?? await RunAsync(http, body!.Raw, () => work(body));
     }
 

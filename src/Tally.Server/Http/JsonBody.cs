@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Tally.Server.Hosting;
 
 namespace Tally.Server.Http;
 
@@ -37,9 +39,14 @@ public sealed record JsonBody<T>(T Value, byte[] Raw)
 /// </summary>
 public static class JsonBodyReader
 {
-    public static async Task<(JsonBody<T>? Body, BytesResult? Problem)> ReadAsync<T>(HttpContext http, long limitBytes, bool allowEmpty, CancellationToken ct)
+    /// <param name="http">The request.</param>
+    /// <param name="allowEmpty">Whether no body at all reads as <c>{}</c>.</param>
+    /// <param name="batch">Whether the batch endpoint's larger size limit applies.</param>
+    public static async Task<(JsonBody<T>? Body, BytesResult? Problem)> ReadAsync<T>(HttpContext http, bool allowEmpty = false, bool batch = false)
     {
-        var raw = await ReadBytesAsync(http, limitBytes, ct);
+        ArgumentNullException.ThrowIfNull(http);
+        var settings = http.RequestServices.GetRequiredService<IOptions<TallyOptions>>().Value;
+        var raw = await ReadBytesAsync(http, batch ? settings.MaxBatchBodyBytes : settings.MaxBodyBytes, http.RequestAborted);
         if (raw.Problem is not null)
         {
             return (null, raw.Problem);

@@ -38,7 +38,7 @@ public static class AccountEndpoints
     [Refusals(400)]
     private static async Task<UpsertAnswer<AccountDto>> PutAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<AccountRequest>(http, allowEmpty: true);
+        var (body, problem) = await JsonBodyReader.ReadAsync<AccountRequest>(http, allowEmpty: true);
         if (problem is not null)
         {
             return problem;
@@ -97,7 +97,7 @@ public static class AccountEndpoints
 
     private static async Task<Answer<AccountDto>> FreezeAsync(string externalId, bool frozen, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<FreezeRequest>(http, allowEmpty: true);
+        var (body, problem) = await JsonBodyReader.ReadAsync<FreezeRequest>(http, allowEmpty: true);
         if (problem is not null)
         {
             return problem;
@@ -113,7 +113,7 @@ public static class AccountEndpoints
     [Refusals(400, 402)]
     private static async Task<CreatedAnswer<MutationResponse>> AdjustAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<AdjustmentRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<AdjustmentRequest>(http);
         if (problem is not null)
         {
             return problem;

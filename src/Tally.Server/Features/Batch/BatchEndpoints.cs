@@ -30,7 +30,7 @@ public static class BatchEndpoints
     [Refusals(400, 402, 403, 413)]
     private static async Task<Answer<BatchResponse>> BatchAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<BatchRequest>(http, batch: true);
+        var (body, problem) = await JsonBodyReader.ReadAsync<BatchRequest>(http, batch: true);
         if (problem is not null)
         {
             return problem;

@@ -20,53 +20,11 @@ public record ChargeRequest(
 {
     public async ValueTask<Charge?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
-        var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        var price = await fields.PriceAsync(Amount, Feature, Quantity, Unit, ct);
         var metadata = MetadataJson.Metadata(Metadata, fields.Errors);
         fields.Text(Reference, "reference", FieldRules.MaxReferenceLength);
         fields.Text(Description, "description");
         return fields.Ok ? new Charge(account, price!, Description, Reference, metadata) : null;
-    }
-}
-
-/// <summary>How a charge or hold names its cost: an amount, or a feature × quantity.</summary>
-public static class ChargePrice
-{
-    public static async ValueTask<Price?> ReadAsync(decimal? amount, string? feature, decimal? quantity, string? unitKey, Fields fields, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(fields);
-        if (amount is not null && feature is not null)
-        {
-            fields.Add("feature", FieldRules.AmountOrFeature);
-            return null;
-        }
-
-        if (feature is not null)
-        {
-            fields.Check("feature", FieldRules.FeatureKey(feature));
-
-            var micros = fields.Quantity(quantity);
-            if (unitKey is not null)
-            {
-                await fields.UnitAsync(unitKey, ct);
-            }
-
-            return fields.Ok ? Price.OfFeature(feature, micros) with { Unit = unitKey } : null;
-        }
-
-        if (quantity is not null)
-        {
-            fields.Add("quantity", FieldRules.QuantityNeedsFeature);
-        }
-
-        if (amount is null)
-        {
-            fields.Add("amount", FieldRules.AmountRequired);
-            return null;
-        }
-
-        var unit = await fields.UnitAsync(unitKey, ct);
-        var minor = fields.Amount(amount, unit);
-        return fields.Ok ? Price.Of(minor!.Value, unit!.Key) : null;
     }
 }
 
@@ -85,7 +43,7 @@ public static class ChargeEndpoints
     [Refusals(400, 402, 423, 409, 429)]
     private static async Task<CreatedAnswer<MutationResponse>> ChargeAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<ChargeRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<ChargeRequest>(http);
         if (problem is not null)
         {
             return problem;
@@ -105,7 +63,7 @@ public static class ChargeEndpoints
         var quantity = QueryDecimal(query, "quantity", fields);
         var feature = query["feature"].ToString() is { Length: > 0 } f ? f : null;
         var unit = query["unit"].ToString() is { Length: > 0 } u ? u : null;
-        var price = fields.Ok ? await ChargePrice.ReadAsync(amount, feature, quantity, unit, fields, ct) : null;
+        var price = fields.Ok ? await fields.PriceAsync(amount, feature, quantity, unit, ct) : null;
         if (!fields.Ok)
         {
             return fields.Problem(http);

@@ -54,7 +54,7 @@ public static class EntryEndpoints
     [Refusals(400, 404, 409)]
     private static async Task<CreatedAnswer<MutationResponse>> ReverseAsync(string entryId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<ReverseRequest>(http, allowEmpty: true);
+        var (body, problem) = await JsonBodyReader.ReadAsync<ReverseRequest>(http, allowEmpty: true);
         if (problem is not null)
         {
             return problem;

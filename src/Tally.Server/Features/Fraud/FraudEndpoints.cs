@@ -112,7 +112,7 @@ public static class FraudEndpoints
     [Refusals(400, 404)]
     private static async Task<Answer<FraudFlagDto>> ClearAsync(string id, HttpContext http, IFraudStore store, CreditLedger ledger, TimeProvider time, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<ClearFlagRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<ClearFlagRequest>(http);
         if (problem is not null)
         {
             return problem;

@@ -59,7 +59,7 @@ public static class GrantEndpoints
     [Refusals(400)]
     private static async Task<CreatedAnswer<MutationResponse>> GrantAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<GrantRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<GrantRequest>(http);
         if (problem is not null)
         {
             return problem;

@@ -3,7 +3,6 @@ using Tally.Ledger.Engine;
 using Tally.Ledger.Model;
 using Tally.Server.Auth;
 using Tally.Server.Contracts;
-using Tally.Server.Features.Charges;
 using Tally.Server.Http;
 
 namespace Tally.Server.Features.Holds;
@@ -13,7 +12,7 @@ public record HoldRequest(decimal? Amount, string? Feature, decimal? Quantity, i
 {
     public async ValueTask<Reserve?> ToCommandAsync(string account, Fields fields, CancellationToken ct)
     {
-        var price = await ChargePrice.ReadAsync(Amount, Feature, Quantity, Unit, fields, ct);
+        var price = await fields.PriceAsync(Amount, Feature, Quantity, Unit, ct);
         fields.Check("ttlSeconds", TtlSeconds is { } ttl ? FieldRules.TtlSeconds(ttl) : null);
 
         fields.Text(Description, "description");
@@ -48,7 +47,7 @@ public static class HoldEndpoints
     [Refusals(400, 402, 423, 429)]
     private static async Task<CreatedAnswer<HoldDto>> ReserveAsync(string externalId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<HoldRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<HoldRequest>(http);
         if (problem is not null)
         {
             return problem;
@@ -82,7 +81,7 @@ public static class HoldEndpoints
     [Refusals(400, 404, 409)]
     private static async Task<Answer<HoldMutationResponse>> CaptureAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<CaptureRequest>(http, allowEmpty: true);
+        var (body, problem) = await JsonBodyReader.ReadAsync<CaptureRequest>(http, allowEmpty: true);
         if (problem is not null)
         {
             return problem;
@@ -96,7 +95,7 @@ public static class HoldEndpoints
     [Refusals(404, 409)]
     private static async Task<Answer<HoldMutationResponse>> ReleaseAsync(string holdId, HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (_, problem) = await Requests.BodyAsync<ReleaseRequest>(http, allowEmpty: true);
+        var (_, problem) = await JsonBodyReader.ReadAsync<ReleaseRequest>(http, allowEmpty: true);
         if (problem is not null)
         {
             return problem;

@@ -20,7 +20,7 @@ public static class TransferEndpoints
     [Refusals(400, 402, 423)]
     private static async Task<CreatedAnswer<TransferResponse>> TransferAsync(HttpContext http, LedgerGateway gateway, CancellationToken ct)
     {
-        var (body, problem) = await Requests.BodyAsync<TransferRequest>(http);
+        var (body, problem) = await JsonBodyReader.ReadAsync<TransferRequest>(http);
         if (problem is not null)
         {
             return problem;
