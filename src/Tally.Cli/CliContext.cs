@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Data.Common;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 using Tally.Ledger;
@@ -19,7 +20,8 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
 
     /// <summary>
     /// Runs a command body with the store open and migrated (unless TALLY_MIGRATE_ON_START=false),
-    /// turning configuration errors into exit code 2 with a message naming the setting.
+    /// turning configuration errors into exit code 2 with a message naming the setting, and a
+    /// database that fails (unreachable, or refusing a statement) into exit code 1 with its message.
     /// </summary>
     public async Task<int> RunAsync(ParseResult parse, Func<ILedgerStore, Task<int>> body)
     {
@@ -41,12 +43,24 @@ public sealed class CliContext(IAnsiConsole console, Option<string?> database)
 
         await using (store)
         {
-            if (settings.MigrateOnStart)
+            try
             {
-                await store.MigrateAsync(CancellationToken.None);
-            }
+                if (settings.MigrateOnStart)
+                {
+                    await store.MigrateAsync(CancellationToken.None);
+                }
 
-            return await body(store);
+                return await body(store);
+            }
+            catch (Exception e) when (e is DbException or StoreUnavailableException)
+            {
+                // The database's own words, on one line: unreachable, a refused statement, a full disk.
+                Console.MarkupLineInterpolated($"[red]The database failed:[/] {OneLine(e.Message)}");
+                return 1;
+            }
         }
     }
+
+    /// <summary>A database message on one line (PostgreSQL's can carry a detail on the next).</summary>
+    public static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -6,8 +6,8 @@ using Tally.Server.Hosting;
 namespace Tally.Cli;
 
 /// <summary>
-/// The <c>tally</c> command line. Exit codes: 0 done, 1 refused or invariants violated,
-/// 2 bad usage or configuration.
+/// The <c>tally</c> command line. Exit codes: 0 done, 1 refused, invariants violated or the
+/// database failed (<see cref="CliContext.RunAsync"/>), 2 bad usage or configuration.
 /// </summary>
 public static class TallyCli
 {

@@ -163,6 +163,41 @@ public sealed class BackupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_statement_the_database_refuses_fails_the_restore_in_one_line_and_writes_nothing()
+    {
+        var source = Sqlite();
+        (await RunAsync(source, "accounts", "grant", "fay", "70")).Code.ShouldBe(0);
+        var archive = await BackupAsync(source);
+        var target = await PostgresAsync();
+        (await RunAsync(target, "migrate")).Code.ShouldBe(0);
+        await PgCommands.ExecuteAsync(target, """
+            CREATE FUNCTION refuse_accounts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no accounts here'; END $$;
+            CREATE TRIGGER refuse_accounts BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION refuse_accounts();
+            """);
+
+        var refused = await RunAsync(target, "restore", archive);
+
+        refused.Code.ShouldBe(1);
+        refused.Output.ShouldContain("The database refused the restore:");
+        refused.Output.ShouldContain("no accounts here");
+        refused.Output.ShouldContain("Nothing was written.");
+        await PgCommands.ExecuteAsync(target, "DROP TRIGGER refuse_accounts ON accounts");
+        (await RunAsync(target, "verify")).Output.ShouldContain("0 violations in 0 accounts and 0 journal entries");
+    }
+
+    [Fact]
+    public async Task A_database_that_does_not_answer_is_reported_in_one_line()
+    {
+        var nobody = $"Host=127.0.0.1;Port={PgServer.FreePort()};Username=postgres;Database=tally;Timeout=5";
+
+        var failed = await RunAsync(nobody, "verify");
+
+        failed.Code.ShouldBe(1);
+        failed.Output.ShouldContain("The database failed:");
+        failed.Output.ShouldContain("Failed to connect");
+    }
+
+    [Fact]
     public async Task Restore_refuses_an_archive_with_a_newer_schema_than_it_knows()
     {
         var source = Sqlite();

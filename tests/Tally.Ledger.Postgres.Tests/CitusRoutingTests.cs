@@ -5,6 +5,7 @@ using Tally.Ledger.Commands;
 using Tally.Ledger.Outcomes;
 using Tally.TestSupport.Conformance;
 using Tally.TestSupport.Postgres;
+using static Tally.TestSupport.Postgres.PgCommands;
 
 namespace Tally.Ledger.Postgres.Tests;
 
@@ -78,7 +79,7 @@ public sealed class CitusRoutingTests
         await using (var worker = new NpgsqlConnection(CitusCluster.ConnectionString(toPort, admin.Database)))
         {
             await worker.OpenAsync();
-            var shard = (string)(await ScalarAsync(admin, $"SELECT shard_name('entries', get_shard_id_for_distribution_column('entries', '{toId}'::uuid))::text"))!;
+            var shard = (await ScalarAsync<string>(admin, $"SELECT shard_name('entries', get_shard_id_for_distribution_column('entries', '{toId}'::uuid))::text"))!;
             // The function through the coordinator (Citus creates it on every node), the trigger on the shard itself.
             await ExecuteAsync(admin, $$"""
                 CREATE FUNCTION tally_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -95,7 +96,7 @@ public sealed class CitusRoutingTests
             refused.MessageText.ShouldContain("refused at commit by the test");
             (await t.BalanceAsync(from)).Available.Minor.ShouldBe(1_000);
             (await t.BalanceAsync(to)).Available.Minor.ShouldBe(1_000);
-            (await ScalarAsync(admin, "SELECT COUNT(*) FROM entries WHERE transfer_id IS NOT NULL")).ShouldBe(0L);
+            (await ScalarAsync<long>(admin, "SELECT COUNT(*) FROM entries WHERE transfer_id IS NOT NULL")).ShouldBe(0L);
             await ExecuteAsync(worker, $"DROP TRIGGER tally_test_refuse ON {shard}");
             await ExecuteAsync(admin, "DROP FUNCTION tally_test_refuse()");
         }
@@ -133,7 +134,7 @@ public sealed class CitusRoutingTests
         }
 
         total.ShouldBe(accounts.Count * 1_000L);
-        (await ScalarAsync(admin, "SELECT COUNT(*) FROM entries WHERE transfer_id IS NOT NULL")).ShouldBe(2L * done.Sum());
+        (await ScalarAsync<long>(admin, "SELECT COUNT(*) FROM entries WHERE transfer_id IS NOT NULL")).ShouldBe(2L * done.Sum());
         await SuiteVerification.AssertCleanAsync(store);
     }
 
@@ -158,21 +159,9 @@ public sealed class CitusRoutingTests
     private static async Task<int> WorkerPortAsync(NpgsqlConnection admin, string externalId)
     {
         var id = await AccountIdAsync(admin, externalId);
-        return Convert.ToInt32(await ScalarAsync(admin, $"""
+        return await ScalarAsync<int>(admin, $"""
             SELECT nodeport FROM pg_dist_shard_placement
             WHERE shardid = get_shard_id_for_distribution_column('accounts', '{id}'::uuid)
-            """), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+            """);
     }
 }

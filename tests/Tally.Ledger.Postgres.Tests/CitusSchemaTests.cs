@@ -1,6 +1,7 @@
 using Npgsql;
 using Shouldly;
 using Tally.TestSupport.Postgres;
+using static Tally.TestSupport.Postgres.PgCommands;
 
 namespace Tally.Ledger.Postgres.Tests;
 
@@ -69,8 +70,8 @@ public sealed class CitusSchemaTests
                 """);
         }
 
-        var shards = await ScalarAsync(connection, "SELECT COUNT(DISTINCT get_shard_id_for_distribution_column('entries', account_id)) FROM entries");
-        shards.ShouldBe(await ScalarAsync(connection, "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries'::regclass"));
+        var shards = await ScalarAsync<long>(connection, "SELECT COUNT(DISTINCT get_shard_id_for_distribution_column('entries', account_id)) FROM entries");
+        shards.ShouldBe(await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries'::regclass"));
         foreach (var sql in new[] { "UPDATE entries SET amount = 6", "DELETE FROM entries", "TRUNCATE entries" })
         {
             var refused = await Should.ThrowAsync<PostgresException>(() => ExecuteAsync(connection, sql));
@@ -83,22 +84,22 @@ public sealed class CitusSchemaTests
             refused.MessageText.ShouldContain("append-only");
         }
 
-        (await ScalarAsync(connection, "SELECT COUNT(*) FROM entries WHERE amount = 5")).ShouldBe(32);
+        (await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM entries WHERE amount = 5")).ShouldBe(32);
         // The journal is partitioned by month (migration 0014): every partition has shards of its own.
-        var journalShards = await ScalarAsync(connection,
+        var journalShards = await ScalarAsync<long>(connection,
             "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries'::regclass OR logicalrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'entries'::regclass)");
         var triggers = 0L;
         foreach (var port in cluster.WorkerPorts)
         {
             await using var worker = new NpgsqlConnection(CitusCluster.ConnectionString(port, new NpgsqlConnectionStringBuilder(database).Database!));
             await worker.OpenAsync();
-            triggers += await ScalarAsync(worker, "SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'entries_append_only_%' OR tgname LIKE 'entries_no_truncate_%'");
+            triggers += await ScalarAsync<long>(worker, "SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'entries_append_only_%' OR tgname LIKE 'entries_no_truncate_%'");
         }
 
         // A partition created after distribution gets its shards and the cloned row trigger, but
         // Citus does not carry its TRUNCATE trigger to the shards: TRUNCATE through the coordinator
         // is refused (above); on a worker's shard directly it is not (docs/scaling.md).
-        var lateShards = await ScalarAsync(connection, "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries_2037_01'::regclass");
+        var lateShards = await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM pg_dist_shard WHERE logicalrelid = 'entries_2037_01'::regclass");
         triggers.ShouldBe(2 * journalShards - lateShards);
     }
 
@@ -118,17 +119,5 @@ public sealed class CitusSchemaTests
         }
 
         return tables;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -4,6 +4,7 @@ using Tally.Ledger.Relational;
 using Tally.Ledger.Storage;
 using Tally.TestSupport.Conformance;
 using Tally.TestSupport.Postgres;
+using static Tally.TestSupport.Postgres.PgCommands;
 
 namespace Tally.Ledger.Postgres.Tests;
 
@@ -262,17 +263,5 @@ public sealed class JournalPartitionTests
         }
 
         return string.Join('\n', lines);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
     }
 }

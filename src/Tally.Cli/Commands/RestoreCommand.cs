@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Data.Common;
 using Spectre.Console;
 using Tally.Ledger.Postgres;
 using Tally.Ledger.Relational.Backup;
@@ -65,6 +66,12 @@ public static class RestoreCommand
         catch (BackupException e)
         {
             context.Console.MarkupLineInterpolated($"[red]Refused:[/] {e.Message} Nothing was written.");
+            return 1;
+        }
+        catch (DbException e)
+        {
+            // The restore is one transaction, so a statement the database refuses leaves nothing behind.
+            context.Console.MarkupLineInterpolated($"[red]The database refused the restore:[/] {CliContext.OneLine(e.Message)} Nothing was written.");
             return 1;
         }
 

@@ -76,7 +76,7 @@ public sealed class CitusCluster : IAsyncDisposable
         }
 
         var name = new NpgsqlConnectionStringBuilder(database).Database;
-        await ExecuteAsync(ConnectionString(CoordinatorPort, name!), $"SELECT citus_add_node('127.0.0.1', {port})");
+        await PgCommands.ExecuteAsync(ConnectionString(CoordinatorPort, name!), $"SELECT citus_add_node('127.0.0.1', {port})", timeoutSeconds: 120);
         return port;
     }
 
@@ -103,15 +103,15 @@ public sealed class CitusCluster : IAsyncDisposable
         // Spare workers get the database too: citus_add_node needs the extension there.
         foreach (var port in _ports)
         {
-            await ExecuteAsync(ConnectionString(port, "postgres"), $"CREATE DATABASE \"{name}\"");
-            await ExecuteAsync(ConnectionString(port, name), "CREATE EXTENSION citus");
+            await PgCommands.ExecuteAsync(ConnectionString(port, "postgres"), $"CREATE DATABASE \"{name}\"", timeoutSeconds: 120);
+            await PgCommands.ExecuteAsync(ConnectionString(port, name), "CREATE EXTENSION citus", timeoutSeconds: 120);
         }
 
         var coordinator = ConnectionString(_ports[0], name);
-        await ExecuteAsync(coordinator, $"SELECT citus_set_coordinator_host('127.0.0.1', {_ports[0]})");
+        await PgCommands.ExecuteAsync(coordinator, $"SELECT citus_set_coordinator_host('127.0.0.1', {_ports[0]})", timeoutSeconds: 120);
         foreach (var port in WorkerPorts)
         {
-            await ExecuteAsync(coordinator, $"SELECT citus_add_node('127.0.0.1', {port})");
+            await PgCommands.ExecuteAsync(coordinator, $"SELECT citus_add_node('127.0.0.1', {port})", timeoutSeconds: 120);
         }
 
         // Citus plans a distributed query with parameters per call (custom plans); the generic
@@ -184,14 +184,6 @@ public sealed class CitusCluster : IAsyncDisposable
         }
 
         return cluster;
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 120 };
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>Clusters earlier processes left behind: stopped ones older than ten minutes (see <see cref="PgServer"/>).</summary>
