@@ -18,7 +18,11 @@ public static class EntryQuerySql
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(toDb);
-        var sql = new StringBuilder($"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE a.external_id = @account");
+        // The account's id as a value, not a join condition: with it the planner walks the account's
+        // (account_id, seq) index from the newest end and stops after the page. Joined by external
+        // id instead, PostgreSQL read every entry of the account and sorted them (a first page of an
+        // account with 1,000 entries took 8 ms at p50, measured with bench --journal).
+        var sql = new StringBuilder($"SELECT {Columns.Entry} FROM entries e JOIN accounts a ON a.id = e.account_id WHERE e.account_id = (SELECT id FROM accounts WHERE external_id = @account)");
         Add(command, "account", query.Account);
         Filter(sql, command, "e.seq <", "before", query.BeforeSeq);
         Filter(sql, command, "e.seq >", "after", query.AfterSeq);

@@ -212,6 +212,45 @@ public sealed class JournalPartitionTests
         rows.ShouldBe(1);
     }
 
+    [Fact]
+    public async Task A_first_history_page_reads_the_newest_entries_of_the_account_and_stops()
+    {
+        await using var store = await NewStoreAsync("history-page");
+        await using var connection = await OpenAsync(store);
+        await ExecuteAsync(connection, """
+            INSERT INTO accounts VALUES ('00000000-0000-0000-0000-000000000001', 'deep', 'free', false, 0, NULL, '{}', now(), now(), 2000);
+            INSERT INTO entries (id, account_id, seq, type, unit, amount, balance_after, metadata, actor, created_at)
+            SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', g, 'grant', 'credits', 1, g, '{}', 'test', now()
+            FROM generate_series(1, 2000) g;
+            ANALYZE;
+            """);
+
+        await using var source = PostgresLedgerStore.CreateDataSource(store.DataSource.ConnectionString);
+        await using var reading = await source.OpenConnectionAsync();
+        await using var command = reading.CreateCommand();
+        EntryQuerySql.Apply(new EntryQuery("deep", 50), command, t => t.UtcDateTime);
+        var history = command.CommandText;
+        command.CommandText = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + history;
+        var plan = await PlanAsync(command);
+
+        // Walked from the newest end of the (account_id, seq) index: no sort of all 2,000 entries.
+        System.Text.RegularExpressions.Regex.IsMatch(plan, @"(^|->)\s*(Incremental )?Sort \(", System.Text.RegularExpressions.RegexOptions.Multiline).ShouldBeFalse(plan);
+        plan.ShouldContain("Index Scan Backward", customMessage: plan);
+        plan.ShouldNotContain("actual rows=2000", customMessage: plan);
+
+        command.CommandText = history;
+        var seqs = new List<long>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                seqs.Add(reader.GetInt64(3));
+            }
+        }
+
+        seqs.ShouldBe(Enumerable.Range(1950, 51).Select(s => (long)s).Reverse());
+    }
+
     private static async Task<PostgresLedgerStore> NewStoreAsync(string purpose)
     {
         var store = new PostgresLedgerStore(await (await PgServer.SharedAsync()).CreateDatabaseAsync(purpose));
