@@ -35,23 +35,8 @@ internal static class AnalyticsScenarios
         ];
         foreach (var path in paths)
         {
-            var latencies = new List<double>(Requests);
-            var total = Stopwatch.StartNew();
-            for (var i = 0; i < Requests + 20; i++)
-            {
-                var url = path.Replace("{account}", accounts[random.Next(accounts.Length)], StringComparison.Ordinal);
-                var one = Stopwatch.StartNew();
-                using var response = await http.Client.GetAsync(url);
-                response.EnsureSuccessStatusCode();
-                _ = await response.Content.ReadAsByteArrayAsync();
-                if (i >= 20)
-                {
-                    latencies.Add(one.Elapsed.TotalMilliseconds);
-                }
-            }
-
-            latencies.Sort();
-            var result = new LoadResult($"GET {path} {store}, {accounts.Length:N0} accounts", Requests, 0, total.Elapsed, latencies[Requests / 2], latencies[(int)(Requests * 0.99) - 1]);
+            var result = await http.TimeGetsAsync($"GET {path} {store}, {accounts.Length:N0} accounts", Requests, 20,
+                () => path.Replace("{account}", accounts[random.Next(accounts.Length)], StringComparison.Ordinal));
             rows.Add(new ResultRow(result, "p99 < 50 ms", 50 / result.P99Ms));
         }
 

@@ -82,6 +82,31 @@ public sealed class HttpScenarios : IAsyncDisposable
     public Task<LoadResult> ChargeAtRateAsync(string name, string[] accounts, double perSecond, TimeSpan duration) =>
         LoadRun.RunAtRateAsync(name, perSecond, duration, 512, random => ChargeAsync(accounts[random.Next(accounts.Length)]));
 
+    /// <summary>
+    /// GETs one after another (the address from <paramref name="url"/> each time): <paramref name="unmeasured"/>
+    /// first to warm up, then <paramref name="requests"/> timed; p50/p99 of those, in milliseconds.
+    /// </summary>
+    public async Task<LoadResult> TimeGetsAsync(string name, int requests, int unmeasured, Func<string> url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var latencies = new List<double>(requests);
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < requests + unmeasured; i++)
+        {
+            var one = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await _client.GetAsync(url());
+            response.EnsureSuccessStatusCode();
+            _ = await response.Content.ReadAsByteArrayAsync();
+            if (i >= unmeasured)
+            {
+                latencies.Add(one.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        latencies.Sort();
+        return new LoadResult(name, requests, 0, total.Elapsed, latencies[requests / 2], latencies[(int)(requests * 0.99) - 1]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();
