@@ -9,7 +9,8 @@ namespace Tally.Ledger.Postgres.Tests;
 /// Charges through a proxy that cuts the connection to PostgreSQL at random points — after
 /// forwarding what the ledger sent, and instead of forwarding the server's reply to a COMMIT (the
 /// commit happened, the answer is lost) — with group commit on and off, with and without
-/// idempotency keys. No charge may be lost or applied twice (<see cref="FaultLoad"/>).
+/// idempotency keys, on plain PostgreSQL and on Citus. No charge may be lost or applied twice
+/// (<see cref="FaultLoad"/>).
 /// </summary>
 public sealed class CommitFaultTests(ITestOutputHelper output)
 {
@@ -20,9 +21,20 @@ public sealed class CommitFaultTests(ITestOutputHelper output)
     [InlineData(true, true, 2)]
     [InlineData(false, false, 3)]
     [InlineData(false, true, 4)]
-    public async Task Connections_cut_at_random_points_never_lose_or_double_a_charge(bool groupCommit, bool idempotencyKeys, int seed)
+    public async Task Connections_cut_at_random_points_never_lose_or_double_a_charge(bool groupCommit, bool idempotencyKeys, int seed) =>
+        await RunAsync(await (await PgServer.SharedAsync()).CreateDatabaseAsync("faults"), groupCommit, idempotencyKeys, seed);
+
+    /// <summary>
+    /// The same cuts between the ledger and a Citus coordinator, which commits each transaction on
+    /// the workers with two-phase commit: the commit marker on the coordinator still tells a lost
+    /// answer from a lost commit.
+    /// </summary>
+    [CitusFact]
+    public async Task Connections_to_a_Citus_coordinator_cut_at_random_points_never_lose_or_double_a_charge() =>
+        await RunAsync(await (await CitusCluster.SharedAsync()).CreateDatabaseAsync("faults"), groupCommit: true, idempotencyKeys: true, seed: 5);
+
+    private async Task RunAsync(string database, bool groupCommit, bool idempotencyKeys, int seed)
     {
-        var database = await (await PgServer.SharedAsync()).CreateDatabaseAsync("faults");
         await using var direct = new PostgresLedgerStore(database);
         await direct.MigrateAsync(CancellationToken.None);
         var options = new LedgerOptions { InitialAmount = 0, GroupCommit = groupCommit };

@@ -56,6 +56,8 @@ public sealed class CuttingProxy : IAsyncDisposable
         var proxy = new CuttingProxy(new IPEndPoint(IPAddress.Parse(builder.Host!), builder.Port), plan, seed);
         builder.Host = "127.0.0.1";
         builder.Port = proxy.Port;
+        // The proxy reads the protocol to find COMMIT replies; Citus turns TLS on in its servers.
+        builder.SslMode = SslMode.Disable;
         return (proxy, builder.ConnectionString);
     }
 
