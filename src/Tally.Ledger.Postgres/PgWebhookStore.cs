@@ -111,7 +111,7 @@ public sealed partial class PostgresLedgerStore : IWebhookStore
         ArgumentNullException.ThrowIfNull(externalIds);
         var scope = new WriteScope(externalIds, [], [], [], []);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var accountIds = await _accountIds.ResolveAsync(connection, scope, _distributed == true, cancellationToken);
+        var accountIds = await _accountIds.ResolveAsync(connection, scope, await DistributedAsync(connection, cancellationToken), cancellationToken);
         if (accountIds.Length == 0)
         {
             return [];

@@ -122,9 +122,10 @@ public sealed partial class PostgresLedgerStore
         {
             LedgerSnapshot snapshot;
             T result;
+            bool distributed;
             try
             {
-                var distributed = _distributed ??= await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
+                distributed = await DistributedAsync(connection, cancellationToken);
                 var accountIds = await _accountIds.ResolveAsync(connection, scope, distributed, cancellationToken);
                 await using (var load = PgLoader.Build(connection, accountIds, scope, forWrite: true, distributed))
                 await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
@@ -152,7 +153,7 @@ public sealed partial class PostgresLedgerStore
 
             // From here the batch may reach the server whatever the caller does, so it is not
             // cancellable: giving up half-way would only make its outcome unknown.
-            await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot, marker, _distributed == true) : Commit(connection);
+            await using var write = snapshot.HasChanges ? PgWriter.Build(connection, snapshot, marker, distributed) : Commit(connection);
             try
             {
                 await write.ExecuteNonQueryAsync(CancellationToken.None);

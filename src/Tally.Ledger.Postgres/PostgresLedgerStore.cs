@@ -28,7 +28,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     private readonly ILogger _logger;
     private readonly PgAccountIds _accountIds = new();
 
-    /// <summary>Whether the schema is distributed over Citus (PgCitus); learned at the first write or migration.</summary>
+    /// <summary>Whether the schema is distributed over Citus (PgCitus); learned at migration or first use (<see cref="DistributedAsync"/>).</summary>
     private bool? _distributed;
 
     public PostgresLedgerStore(string connectionString, ILogger? logger = null)
@@ -134,6 +134,13 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
         return applied;
     }
 
+    /// <summary>
+    /// Whether the schema is distributed, asked of the database once per store: reads and writes
+    /// both look external ids up by it (on Citus through their own shard).
+    /// </summary>
+    private async ValueTask<bool> DistributedAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        _distributed ??= await PgCitus.IsDistributedAsync(connection, null, cancellationToken);
+
     /// <summary>Whether the schema is distributed over Citus (the accounts table is a distributed table).</summary>
     public async Task<bool> IsDistributedAsync(CancellationToken cancellationToken)
     {
@@ -157,7 +164,7 @@ public sealed partial class PostgresLedgerStore : ILedgerStore, IAccessStore
     private async Task<AccountRow?> ReadAccountAsync(WriteScope scope, string externalId, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        var accountIds = await _accountIds.ResolveAsync(connection, scope, _distributed == true, cancellationToken);
+        var accountIds = await _accountIds.ResolveAsync(connection, scope, await DistributedAsync(connection, cancellationToken), cancellationToken);
         if (accountIds.Length == 0)
         {
             return null;
